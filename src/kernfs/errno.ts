@@ -17,6 +17,7 @@ export const ERRNO = {
   EISDIR: { no: 21, status: 405, message: 'Is a directory' },
   EINVAL: { no: 22, status: 400, message: 'Invalid argument' },
   ENOSPC: { no: 28, status: 507, message: 'No space left on device' },
+  EROFS: { no: 30, status: 403, message: 'Read-only file system' },
   ESPIPE: { no: 29, status: 400, message: 'Illegal seek' },
   ERANGE: { no: 34, status: 400, message: 'Numerical result out of range' },
   EOPNOTSUPP: { no: 95, status: 422, message: 'Operation not supported' },

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/** numaemu command line: start the daemon on a preset or a machine config file. */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { isIP } from 'node:net'
+import pino from 'pino'
+import { ConfigError, presetSpec, resolveConfig } from './config/load.js'
+import { PRESET_NAMES } from './config/presets.js'
+import { createMachine } from './engine/index.js'
+import { buildApp } from './server/app.js'
+
+const HELP = `numaemu - a simulated Linux machine with NUMA memory tiering, served over HTTP
+
+Usage:
+  numaemu [--config FILE | --preset NAME] [--host H] [--port P] [--seed N]
+          [--log-level L] [--token T | --read-only]
+
+Options:
+  --config FILE     machine config (JSON, see README "Machine config")
+  --preset NAME     a shipped machine: ${PRESET_NAMES.join(', ')} (default: default)
+  --host H          address to bind (default 127.0.0.1, or $HOST)
+  --port P          port (default 7070, or $PORT)
+  --seed N          seed of every random choice (default: the config's seed)
+  --log-level L     fatal, error, warn, info, debug, trace or silent (default info)
+  --token T         require "Authorization: Bearer T" on writes (needed off loopback)
+  --read-only       refuse every write with EROFS (also allows binding off loopback)
+  -h, --help        this text
+`
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  return host === '::1' || host === '[::1]'
+}
+
+function fail(message: string): never {
+  process.stderr.write(`numaemu: ${message}\n`)
+  process.exit(2)
+}
+
+async function main(): Promise<void> {
+  let args
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: 'string' }, preset: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
+        seed: { type: 'string' }, 'log-level': { type: 'string' }, token: { type: 'string' }, 'read-only': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${HELP}`)
+  }
+  if (args.help) { process.stdout.write(HELP); return }
+  if (args.config && args.preset) fail('--config and --preset are mutually exclusive')
+  const host = args.host ?? process.env.HOST ?? '127.0.0.1'
+  const portText = args.port ?? process.env.PORT ?? '7070'
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port > 65535) fail(`--port: "${portText}" is not a port number`)
+  let seed: number | undefined
+  if (args.seed !== undefined) {
+    if (!/^\d+$/.test(args.seed) || Number(args.seed) > 4294967295) fail(`--seed: "${args.seed}" is not an integer in 0..4294967295`)
+    seed = Number(args.seed)
+  }
+  const level = args['log-level'] ?? 'info'
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) fail(`--log-level: unknown level "${level}"`)
+  if (!isLoopback(host) && !args.token && !args['read-only']) {
+    fail(`refusing to listen on ${host} without --token or --read-only: anyone who can reach it could change the machine`)
+  }
+
+  let spec
+  try {
+    if (args.config) {
+      let text: string
+      try { text = readFileSync(args.config, 'utf8') } catch (err) { fail(`--config: cannot read ${args.config}: ${(err as Error).message}`) }
+      let json: unknown
+      try { json = JSON.parse(text) } catch (err) { fail(`--config: ${args.config} is not valid JSON: ${(err as Error).message}`) }
+      spec = resolveConfig(json, args.config)
+      if (seed !== undefined) spec = { ...spec, seed }
+    } else {
+      spec = presetSpec(args.preset ?? 'default', seed)
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+
+  const logger = pino({ level })
+  const machine = createMachine(spec)
+  const app = await buildApp({ machine, token: args.token ?? null, readOnly: args['read-only'] ?? false, logger })
+  const close = async () => { await app.close(); process.exit(0) }
+  process.on('SIGINT', close)
+  process.on('SIGTERM', close)
+  await app.listen({ host, port })
+  logger.info({ machine: spec.name, nodes: spec.nodes.length, cpus: machine.onlineCpus().length, seed: spec.seed }, 'machine booted')
+}
+
+await main()

@@ -1,0 +1,54 @@
+/**
+ * The HTTP face of numaemu: kernel paths served at the root with the kernel's read
+ * and write semantics, a small JSON API under /api/v1, and /healthz.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { API_SCHEMAS } from '../../schemas/api.js'
+import type { Machine } from '../engine/machine.js'
+import { KernFs } from '../kernfs/registry.js'
+import kernfsRoutes from '../../routes/kernfs.js'
+import apiRoutes from '../../routes/api.js'
+import healthRoutes from '../../routes/healthz.js'
+
+export interface AppOptions {
+  machine: Machine
+  /** Bearer token required for writes; null = writes need no token. */
+  token?: string | null
+  readOnly?: boolean
+  /** A pino logger; none = silent. */
+  logger?: FastifyBaseLogger
+  /** CPU the writing shell runs on (decides local/other for allocations writes cause). */
+  writerCpu?: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    machine: Machine
+    kernfs: KernFs
+    numaemu: { token: string | null; readOnly: boolean; writerCpu: number }
+  }
+}
+
+/** Largest request body accepted on kernel paths; each filesystem then applies its own cap. */
+export const MAX_WRITE_BYTES = 1 << 20
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    bodyLimit: MAX_WRITE_BYTES,
+    // Kernel paths are case-sensitive and exact; "//proc" is resolved by the kernfs normalizer.
+    routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 4096 },
+  })
+  app.decorate('machine', opts.machine)
+  app.decorate('kernfs', new KernFs(opts.machine))
+  app.decorate('numaemu', {
+    token: opts.token ?? null,
+    readOnly: opts.readOnly ?? false,
+    writerCpu: opts.writerCpu ?? opts.machine.onlineCpus()[0],
+  })
+  for (const s of API_SCHEMAS) app.addSchema(s)
+  await app.register(healthRoutes)
+  await app.register(apiRoutes, { prefix: '/api/v1' })
+  await app.register(kernfsRoutes)
+  return app
+}
