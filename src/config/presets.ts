@@ -18,7 +18,7 @@ export const PRESETS = {
     name: 'seed-002',
     description: 'The pghot test system: node 0 with 256 CPUs and 515563 MB, node 1 a 258034 MB CXL node (numactl -H of the pghot series).',
     nodes: [
-      { id: 0, kind: 'dram', memoryMiB: 524288, cpus: '0-255', reservedKiB: 514560 },
+      { id: 0, kind: 'dram', memoryMiB: 524288, cpus: '0-255', reservedKiB: 419960 },
       { id: 1, kind: 'cxl', memoryMiB: 262144, cpus: '', reservedKiB: 14336 },
     ],
     distances: [[10, 50], [255, 10]],
