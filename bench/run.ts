@@ -1,0 +1,299 @@
+/**
+ * `npm run bench`: throughput and memory of numaemu, each figure next to a baseline
+ * measured in the same run on the same machine, so the ratios mean something on
+ * any CI box even when the absolute numbers do not. Ends with one `BENCH_JSON {...}`
+ * line for log scrapers.
+ */
+import { execFileSync } from 'node:child_process'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { presetSpec } from '../src/config/load.js'
+import { PRESET_NAMES } from '../src/config/presets.js'
+import { createMachine } from '../src/engine/index.js'
+import type { Machine } from '../src/engine/machine.js'
+import { KernFs } from '../src/kernfs/registry.js'
+import { buildApp } from '../src/server/app.js'
+
+const HTTP_GOAL = 0.9
+const HTTP = { connections: 10, duration: 5, warmup: 1 }
+const HTTP_FILES = ['/proc/vmstat', '/proc/meminfo'] as const
+const RENDER_FILES = ['/proc/vmstat', '/proc/meminfo', '/proc/zoneinfo'] as const
+const RENDER_PRESETS = ['default', 'seed-002'] as const
+const ALLOC_PRESETS = ['default', 'four-node'] as const
+const ALLOC_PAGES = 256
+const TIMED_MS = 500
+
+const MiB = 1024 * 1024
+const round = (x: number, digits = 0) => Number(x.toFixed(digits))
+
+// Results feed this so the optimiser cannot drop the measured work as dead code.
+let sink = 0
+
+/**
+ * Calls per second of `fn`. The batch grows until one batch takes about a
+ * millisecond, so reading the clock does not dominate nanosecond-scale baselines.
+ */
+function opsPerSec(fn: () => number, ms = TIMED_MS): number {
+  let batch = 1
+  const warmEnd = performance.now() + ms / 4
+  for (;;) {
+    const t0 = performance.now()
+    for (let i = 0; i < batch; i++) sink += fn()
+    const t1 = performance.now()
+    if (t1 >= warmEnd) break
+    if (t1 - t0 < 1) batch *= 2
+  }
+  let calls = 0
+  const start = performance.now()
+  let now = start
+  while (now - start < ms) {
+    for (let i = 0; i < batch; i++) sink += fn()
+    calls += batch
+    now = performance.now()
+  }
+  return (calls * 1000) / (now - start)
+}
+
+function printTable(title: string, rows: Array<Record<string, string | number>>): void {
+  console.log(`\n${title}`)
+  if (rows.length === 0) return
+  const cols = Object.keys(rows[0])
+  const cell = (v: string | number) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : v)
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(cell(r[c])).length)))
+  const line = (vals: string[]) =>
+    '  ' + vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ')
+  console.log(line(cols))
+  console.log(line(widths.map((w) => '-'.repeat(w))))
+  for (const r of rows) console.log(line(cols.map((c) => String(cell(r[c])))))
+}
+
+function readText(kernfs: KernFs, path: string): string {
+  const r = kernfs.read(path)
+  if (!r.ok || r.type !== 'file') throw new Error(`cannot read ${path}: ${r.ok ? 'is a directory' : r.errno}`)
+  return r.text
+}
+
+// ---------------------------------------------------------------- memory
+
+interface MemFigure { preset: string; rssMiB: number; heapUsedMiB: number; rssOverBaselineMiB: number; heapOverBaselineMiB: number }
+
+function memoryFigures(): MemFigure[] {
+  const probe = fileURLToPath(new URL('./mem-probe.js', import.meta.url))
+  const run = (preset: string) => {
+    const out = execFileSync(process.execPath, ['--expose-gc', probe, preset], { encoding: 'utf8' })
+    return JSON.parse(out) as { rss: number; heapUsed: number }
+  }
+  // Baseline: a process that loaded the same modules but booted nothing.
+  const base = run('none')
+  const rows: MemFigure[] = [{ preset: 'baseline (modules only)', rssMiB: round(base.rss / MiB, 1), heapUsedMiB: round(base.heapUsed / MiB, 1), rssOverBaselineMiB: 0, heapOverBaselineMiB: 0 }]
+  for (const preset of PRESET_NAMES) {
+    const m = run(preset)
+    rows.push({
+      preset,
+      rssMiB: round(m.rss / MiB, 1),
+      heapUsedMiB: round(m.heapUsed / MiB, 1),
+      rssOverBaselineMiB: round((m.rss - base.rss) / MiB, 1),
+      heapOverBaselineMiB: round((m.heapUsed - base.heapUsed) / MiB, 1),
+    })
+  }
+  return rows
+}
+
+// ---------------------------------------------------------------- render
+
+interface RenderFigure { preset: string; file: string; bytes: number; numbers: number; rendersPerSec: number; baselinePerSec: number; ratio: number }
+
+/**
+ * Baseline: JSON.stringify of the numbers the file carries (same count, same
+ * values). It is the cheapest way V8 offers to turn that many numbers into one
+ * string, so the ratio shows what the kernel text format and the engine lookups
+ * cost on top of the unavoidable serialisation.
+ */
+function renderFigures(): RenderFigure[] {
+  const rows: RenderFigure[] = []
+  for (const preset of RENDER_PRESETS) {
+    const kernfs = new KernFs(createMachine(presetSpec(preset)))
+    for (const file of RENDER_FILES) {
+      const text = readText(kernfs, file)
+      const numbers = (text.match(/-?\d+/g) ?? []).map(Number)
+      const rendersPerSec = opsPerSec(() => readText(kernfs, file).length)
+      const baselinePerSec = opsPerSec(() => JSON.stringify(numbers).length)
+      rows.push({ preset, file, bytes: text.length, numbers: numbers.length, rendersPerSec: round(rendersPerSec), baselinePerSec: round(baselinePerSec), ratio: round(rendersPerSec / baselinePerSec, 4) })
+    }
+  }
+  return rows
+}
+
+// ---------------------------------------------------------------- allocator
+
+interface AllocFigure { preset: string; pagesPerAlloc: number; cyclesPerSec: number; callsPerSec: number; pagesPerSec: number; baselineCallsPerSec: number; ratio: number }
+
+function allocCycle(machine: Machine): number {
+  const a = machine.alloc({ kind: 'anon', pages: ALLOC_PAGES, cpu: 0 })
+  if (!a.ok) throw new Error(`alloc failed: ${a.reason}`)
+  const f = machine.free('anon', a.value)
+  if (!f.ok) throw new Error(`free failed: ${f.reason}`)
+  return a.value.length
+}
+
+/**
+ * Baseline: the counter updates one anon alloc+free makes (free pages, anon pages,
+ * zone and node LRU, pgalloc, numa_hit/local; then the reverse plus pgfree) done
+ * as bare Float64Array arithmetic: the floor any bookkeeping allocator pays.
+ */
+function baselineCycle(c: Float64Array): number {
+  const n = ALLOC_PAGES
+  c[0] -= n; c[1] += n; c[2] += n; c[3] += n; c[4] += n; c[5] += n; c[6] += n
+  const fromInactive = Math.min(n, c[2])
+  c[0] += n; c[1] -= n; c[2] -= fromInactive; c[3] -= fromInactive; c[7] += n
+  return 1
+}
+
+function allocFigures(): AllocFigure[] {
+  const counters = new Float64Array(16)
+  counters[0] = 1 << 22
+  const baselineCyclesPerSec = opsPerSec(() => baselineCycle(counters))
+  const rows: AllocFigure[] = []
+  for (const preset of ALLOC_PRESETS) {
+    const machine = createMachine(presetSpec(preset))
+    const cyclesPerSec = opsPerSec(() => allocCycle(machine))
+    rows.push({
+      preset,
+      pagesPerAlloc: ALLOC_PAGES,
+      cyclesPerSec: round(cyclesPerSec),
+      // One cycle is two calls: alloc and free.
+      callsPerSec: round(cyclesPerSec * 2),
+      pagesPerSec: round(cyclesPerSec * ALLOC_PAGES),
+      baselineCallsPerSec: round(baselineCyclesPerSec * 2),
+      ratio: round(cyclesPerSec / baselineCyclesPerSec, 4),
+    })
+  }
+  return rows
+}
+
+// ---------------------------------------------------------------- HTTP
+
+interface LoadFigure { reqPerSec: number; p50Ms: number; p99Ms: number; requests: number; errors: number; non2xx: number; mismatches: number }
+interface HttpFigure { file: string; bytes: number; numaemu: LoadFigure; baseline: LoadFigure; ratio: number }
+
+async function load(url: string, expectBody: string, duration: number): Promise<LoadFigure> {
+  const r = await autocannon({
+    url,
+    connections: HTTP.connections,
+    duration,
+    // The load generator gets its own thread so the servers keep the main one.
+    workers: 1,
+    expectBody,
+  })
+  return {
+    reqPerSec: round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    mismatches: r.mismatches,
+  }
+}
+
+async function httpFigures(servers: FastifyInstance[]): Promise<HttpFigure[]> {
+  const machine = createMachine(presetSpec('default'))
+  const app = await buildApp({ machine })
+  servers.push(app)
+  // Same bytes and headers as numaemu sends, captured once: what fastify alone costs.
+  const base = Fastify({ logger: false })
+  servers.push(base)
+  const texts = new Map<string, string>()
+  for (const file of HTTP_FILES) {
+    const r = app.kernfs.read(file)
+    if (!r.ok || r.type !== 'file') throw new Error(`cannot read ${file}`)
+    const { text } = r
+    const fs = r.entry.file.fs
+    const mode = `0${r.entry.file.mode.toString(8)}`
+    texts.set(file, text)
+    base.get(file, async (_req, reply) =>
+      reply.type('text/plain; charset=utf-8').header('x-kernfs', fs).header('x-mode', mode).header('cache-control', 'no-store').send(text))
+  }
+  const appUrl = await app.listen({ host: '127.0.0.1', port: 0 })
+  const baseUrl = await base.listen({ host: '127.0.0.1', port: 0 })
+
+  const rows: HttpFigure[] = []
+  for (const file of HTTP_FILES) {
+    const text = texts.get(file)!
+    const measure = async (origin: string) => {
+      // Warm-up run so both sides are measured with optimised code and open sockets.
+      await load(origin + file, text, HTTP.warmup)
+      return load(origin + file, text, HTTP.duration)
+    }
+    const baseline = await measure(baseUrl)
+    const numaemu = await measure(appUrl)
+    rows.push({ file, bytes: Buffer.byteLength(text), numaemu, baseline, ratio: round(numaemu.reqPerSec / baseline.reqPerSec, 4) })
+  }
+  return rows
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  console.log(`numaemu bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()}/${os.arch()}`)
+  const servers: FastifyInstance[] = []
+  try {
+    const memory = memoryFigures()
+    printTable('Memory after boot (fresh process per preset, after GC)', memory.map((m) => ({
+      preset: m.preset, 'RSS MiB': m.rssMiB, 'heapUsed MiB': m.heapUsedMiB, 'RSS +MiB': m.rssOverBaselineMiB, 'heap +MiB': m.heapOverBaselineMiB,
+    })))
+
+    const render = renderFigures()
+    printTable('In-process render: KernFs.read vs JSON.stringify of the same numbers', render.map((r) => ({
+      preset: r.preset, file: r.file, bytes: r.bytes, numbers: r.numbers, 'renders/s': r.rendersPerSec, 'baseline/s': r.baselinePerSec, ratio: r.ratio,
+    })))
+
+    const alloc = allocFigures()
+    printTable(`Allocator: anon alloc+free of ${ALLOC_PAGES} pages vs the same counter arithmetic on a Float64Array`, alloc.map((a) => ({
+      preset: a.preset, 'cycles/s': a.cyclesPerSec, 'calls/s': a.callsPerSec, 'pages/s': a.pagesPerSec, 'baseline calls/s': a.baselineCallsPerSec, ratio: a.ratio,
+    })))
+
+    console.log(`\nHTTP: autocannon, ${HTTP.connections} connections, ${HTTP.warmup} s warm-up + ${HTTP.duration} s per server and file, 127.0.0.1 ...`)
+    const http = await httpFigures(servers)
+    const httpRows: Array<Record<string, string | number>> = []
+    for (const h of http) {
+      for (const [server, f] of [['numaemu', h.numaemu], ['baseline', h.baseline]] as const) {
+        httpRows.push({ file: h.file, server, bytes: h.bytes, 'req/s': f.reqPerSec, 'p50 ms': f.p50Ms, 'p99 ms': f.p99Ms, 'errors+non2xx+mismatch': f.errors + f.non2xx + f.mismatches, ratio: server === 'numaemu' ? h.ratio : '' })
+      }
+    }
+    printTable('HTTP GET (default preset) vs bare fastify serving the same precomputed bytes', httpRows)
+    const met = http.every((h) => h.ratio >= HTTP_GOAL)
+    console.log(`\ngoal: ratio ≥ ${HTTP_GOAL} — ${met ? 'met' : 'not met'} (${http.map((h) => `${h.file} ${h.ratio}`).join(', ')})`)
+    const bad = http.filter((h) => [h.numaemu, h.baseline].some((f) => f.errors + f.non2xx + f.mismatches > 0))
+    if (bad.length) console.log(`warning: errors, non-2xx or body mismatches on ${bad.map((h) => h.file).join(', ')}`)
+
+    const summary = {
+      node: process.version,
+      cpus: os.cpus().length,
+      http: { goalRatio: HTTP_GOAL, goalMet: met, connections: HTTP.connections, durationSec: HTTP.duration, results: http },
+      render,
+      alloc,
+      memory,
+    }
+    console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`)
+  } finally {
+    await Promise.all(servers.map((s) => s.close()))
+  }
+  if (sink === -1) console.log('')
+}
+
+main().then(
+  () => {
+    // If some handle outlives the servers, leave anyway rather than hang CI.
+    setTimeout(() => {
+      console.error('bench: handles still open after closing servers; exiting')
+      process.exit(0)
+    }, 2000).unref()
+  },
+  (err: unknown) => {
+    console.error(err)
+    process.exit(1)
+  },
+)
