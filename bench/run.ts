@@ -17,16 +17,24 @@ import { KernFs } from '../src/kernfs/registry.js'
 import { buildApp } from '../src/server/app.js'
 
 const HTTP_GOAL = 0.9
-const HTTP = { connections: 10, duration: 5, warmup: 1 }
+// Rounds alternate between the two servers so that load from other processes on a
+// shared box hits both sides alike; medians then drop the disturbed rounds.
+const HTTP = { connections: 10, rounds: 5, roundSec: 1, warmupSec: 1 }
 const HTTP_FILES = ['/proc/vmstat', '/proc/meminfo'] as const
 const RENDER_FILES = ['/proc/vmstat', '/proc/meminfo', '/proc/zoneinfo'] as const
 const RENDER_PRESETS = ['default', 'seed-002'] as const
 const ALLOC_PRESETS = ['default', 'four-node'] as const
 const ALLOC_PAGES = 256
-const TIMED_MS = 500
+const TIMED_MS = 200
+const RENDER_ROUNDS = 3
 
 const MiB = 1024 * 1024
 const round = (x: number, digits = 0) => Number(x.toFixed(digits))
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
 
 // Results feed this so the optimiser cannot drop the measured work as dead code.
 let sink = 0
@@ -54,6 +62,17 @@ function opsPerSec(fn: () => number, ms = TIMED_MS): number {
     now = performance.now()
   }
   return (calls * 1000) / (now - start)
+}
+
+/** Median ops/s of `a` and of `b`, measured in alternating rounds. */
+function compareOps(a: () => number, b: () => number, rounds = RENDER_ROUNDS): { a: number; b: number } {
+  const ra: number[] = []
+  const rb: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    ra.push(opsPerSec(a))
+    rb.push(opsPerSec(b))
+  }
+  return { a: median(ra), b: median(rb) }
 }
 
 function printTable(title: string, rows: Array<Record<string, string | number>>): void {
@@ -118,8 +137,7 @@ function renderFigures(): RenderFigure[] {
     for (const file of RENDER_FILES) {
       const text = readText(kernfs, file)
       const numbers = (text.match(/-?\d+/g) ?? []).map(Number)
-      const rendersPerSec = opsPerSec(() => readText(kernfs, file).length)
-      const baselinePerSec = opsPerSec(() => JSON.stringify(numbers).length)
+      const { a: rendersPerSec, b: baselinePerSec } = compareOps(() => readText(kernfs, file).length, () => JSON.stringify(numbers).length)
       rows.push({ preset, file, bytes: text.length, numbers: numbers.length, rendersPerSec: round(rendersPerSec), baselinePerSec: round(baselinePerSec), ratio: round(rendersPerSec / baselinePerSec, 4) })
     }
   }
@@ -154,11 +172,10 @@ function baselineCycle(c: Float64Array): number {
 function allocFigures(): AllocFigure[] {
   const counters = new Float64Array(16)
   counters[0] = 1 << 22
-  const baselineCyclesPerSec = opsPerSec(() => baselineCycle(counters))
   const rows: AllocFigure[] = []
   for (const preset of ALLOC_PRESETS) {
     const machine = createMachine(presetSpec(preset))
-    const cyclesPerSec = opsPerSec(() => allocCycle(machine))
+    const { a: cyclesPerSec, b: baselineCyclesPerSec } = compareOps(() => allocCycle(machine), () => baselineCycle(counters))
     rows.push({
       preset,
       pagesPerAlloc: ALLOC_PAGES,
@@ -176,7 +193,21 @@ function allocFigures(): AllocFigure[] {
 // ---------------------------------------------------------------- HTTP
 
 interface LoadFigure { reqPerSec: number; p50Ms: number; p99Ms: number; requests: number; errors: number; non2xx: number; mismatches: number }
-interface HttpFigure { file: string; bytes: number; numaemu: LoadFigure; baseline: LoadFigure; ratio: number }
+interface HttpFigure { file: string; bytes: number; numaemu: LoadFigure; baseline: LoadFigure; ratio: number; roundRatios: number[] }
+
+/** Medians over rounds for rates and latencies; counts of failures are summed. */
+function summarise(runs: LoadFigure[]): LoadFigure {
+  const sum = (k: keyof LoadFigure) => runs.reduce((s, r) => s + r[k], 0)
+  return {
+    reqPerSec: round(median(runs.map((r) => r.reqPerSec))),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    requests: sum('requests'),
+    errors: sum('errors'),
+    non2xx: sum('non2xx'),
+    mismatches: sum('mismatches'),
+  }
+}
 
 async function load(url: string, expectBody: string, duration: number): Promise<LoadFigure> {
   const r = await autocannon({
@@ -222,14 +253,18 @@ async function httpFigures(servers: FastifyInstance[]): Promise<HttpFigure[]> {
   const rows: HttpFigure[] = []
   for (const file of HTTP_FILES) {
     const text = texts.get(file)!
-    const measure = async (origin: string) => {
-      // Warm-up run so both sides are measured with optimised code and open sockets.
-      await load(origin + file, text, HTTP.warmup)
-      return load(origin + file, text, HTTP.duration)
+    const runs = { numaemu: [] as LoadFigure[], baseline: [] as LoadFigure[] }
+    const origins = { numaemu: appUrl, baseline: baseUrl }
+    // Warm-up so both sides are measured with optimised code.
+    for (const side of ['baseline', 'numaemu'] as const) await load(origins[side] + file, text, HTTP.warmupSec)
+    const ratios: number[] = []
+    for (let i = 0; i < HTTP.rounds; i++) {
+      // Swap who goes first each round so neither side always follows the other's garbage.
+      const order = i % 2 ? (['numaemu', 'baseline'] as const) : (['baseline', 'numaemu'] as const)
+      for (const side of order) runs[side].push(await load(origins[side] + file, text, HTTP.roundSec))
+      ratios.push(runs.numaemu[i].reqPerSec / runs.baseline[i].reqPerSec)
     }
-    const baseline = await measure(baseUrl)
-    const numaemu = await measure(appUrl)
-    rows.push({ file, bytes: Buffer.byteLength(text), numaemu, baseline, ratio: round(numaemu.reqPerSec / baseline.reqPerSec, 4) })
+    rows.push({ file, bytes: Buffer.byteLength(text), numaemu: summarise(runs.numaemu), baseline: summarise(runs.baseline), ratio: round(median(ratios), 4), roundRatios: ratios.map((r) => round(r, 3)) })
   }
   return rows
 }
@@ -237,7 +272,10 @@ async function httpFigures(servers: FastifyInstance[]): Promise<HttpFigure[]> {
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
-  console.log(`numaemu bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()}/${os.arch()}`)
+  const loadAvg = os.loadavg().map((x) => round(x, 2))
+  console.log(`numaemu bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()}/${os.arch()}, load average ${loadAvg.join(' ')}`)
+  // Figures from a busy box are still comparable within the run, but not across runs.
+  if (loadAvg[0] > os.cpus().length / 2) console.log('note: the box is busy; compare ratios, not absolute rates')
   const servers: FastifyInstance[] = []
   try {
     const memory = memoryFigures()
@@ -255,7 +293,7 @@ async function main(): Promise<void> {
       preset: a.preset, 'cycles/s': a.cyclesPerSec, 'calls/s': a.callsPerSec, 'pages/s': a.pagesPerSec, 'baseline calls/s': a.baselineCallsPerSec, ratio: a.ratio,
     })))
 
-    console.log(`\nHTTP: autocannon, ${HTTP.connections} connections, ${HTTP.warmup} s warm-up + ${HTTP.duration} s per server and file, 127.0.0.1 ...`)
+    console.log(`\nHTTP: autocannon, ${HTTP.connections} connections, per file ${HTTP.warmupSec} s warm-up then ${HTTP.rounds} alternating rounds of ${HTTP.roundSec} s per server, 127.0.0.1 ...`)
     const http = await httpFigures(servers)
     const httpRows: Array<Record<string, string | number>> = []
     for (const h of http) {
@@ -263,7 +301,8 @@ async function main(): Promise<void> {
         httpRows.push({ file: h.file, server, bytes: h.bytes, 'req/s': f.reqPerSec, 'p50 ms': f.p50Ms, 'p99 ms': f.p99Ms, 'errors+non2xx+mismatch': f.errors + f.non2xx + f.mismatches, ratio: server === 'numaemu' ? h.ratio : '' })
       }
     }
-    printTable('HTTP GET (default preset) vs bare fastify serving the same precomputed bytes', httpRows)
+    printTable('HTTP GET (default preset) vs bare fastify serving the same precomputed bytes (medians of rounds)', httpRows)
+    for (const h of http) console.log(`  ${h.file} ratio per round: ${h.roundRatios.join(' ')}`)
     const met = http.every((h) => h.ratio >= HTTP_GOAL)
     console.log(`\ngoal: ratio ≥ ${HTTP_GOAL} — ${met ? 'met' : 'not met'} (${http.map((h) => `${h.file} ${h.ratio}`).join(', ')})`)
     const bad = http.filter((h) => [h.numaemu, h.baseline].some((f) => f.errors + f.non2xx + f.mismatches > 0))
@@ -272,7 +311,8 @@ async function main(): Promise<void> {
     const summary = {
       node: process.version,
       cpus: os.cpus().length,
-      http: { goalRatio: HTTP_GOAL, goalMet: met, connections: HTTP.connections, durationSec: HTTP.duration, results: http },
+      loadAvg,
+      http: { goalRatio: HTTP_GOAL, goalMet: met, connections: HTTP.connections, rounds: HTTP.rounds, roundSec: HTTP.roundSec, results: http },
       render,
       alloc,
       memory,

@@ -495,14 +495,18 @@ await t.test('prometheus-node-exporter reads the mirror', { skip: exporter ? fal
         ['min_pages', 'min', model.wmark.min],
         ['low_pages', 'low', model.wmark.low],
         ['high_pages', 'high', model.wmark.high],
-        ['nr_free_pages', 'free', model.free],
       ] as const) {
         t.equal(z.fields.get(field), want, `${where} ${field} in zoneinfo = model`)
         t.equal(m.get(`node_zoneinfo_${metric}`, labels), want, `node_zoneinfo_${metric}{${where}} = model`)
       }
       z.protection.forEach((p, i) => t.equal(m.get(`node_zoneinfo_protection_${i}`, labels), p, `${where} protection[${i}]`))
+      t.equal(z.fields.get('free'), model.free, `${where} pages free in zoneinfo = model`)
+      // Like the kernel, an unpopulated zone's block stops after protection, so it has no counters.
       if (model.populated) {
+        t.equal(m.get('node_zoneinfo_nr_free_pages', labels), model.free, `node_zoneinfo_nr_free_pages{${where}} = model`)
         t.equal(m.get('node_zoneinfo_numa_hit_total', labels), model.numa[NUMA_IDX.numa_hit], `${where} numa_hit = model`)
+      } else {
+        t.equal(m.get('node_zoneinfo_nr_free_pages', labels), undefined, `${where} unpopulated: no counters`)
       }
     }
   })
