@@ -26,7 +26,7 @@ const RENDER_PRESETS = ['default', 'seed-002'] as const
 const ALLOC_PRESETS = ['default', 'four-node'] as const
 const ALLOC_PAGES = 256
 const TIMED_MS = 200
-const RENDER_ROUNDS = 3
+const MICRO_ROUNDS = 3
 
 const MiB = 1024 * 1024
 const round = (x: number, digits = 0) => Number(x.toFixed(digits))
@@ -65,7 +65,7 @@ function opsPerSec(fn: () => number, ms = TIMED_MS): number {
 }
 
 /** Median ops/s of `a` and of `b`, measured in alternating rounds. */
-function compareOps(a: () => number, b: () => number, rounds = RENDER_ROUNDS): { a: number; b: number } {
+function compareOps(a: () => number, b: () => number, rounds = MICRO_ROUNDS): { a: number; b: number } {
   const ra: number[] = []
   const rb: number[] = []
   for (let i = 0; i < rounds; i++) {

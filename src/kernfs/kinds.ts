@@ -23,6 +23,7 @@ export function sysctlInt(spec: SysctlIntSpec): KFile {
   const t = TUNABLES[spec.tunable] as { min?: number; max?: number }
   return {
     path: spec.path, fs: 'sysctl', mode: 0o644, doc: spec.doc, when: spec.when,
+    writeRule: `proc_dointvec_minmax ${t.min ?? 'INT_MIN'}..${t.max ?? 'INT_MAX'}`,
     show: (m) => `${spec.get(m)}\n`,
     store: (m, _p, data, ctx) => {
       const r = procDointvec(data, { min: t.min, max: t.max })
@@ -38,7 +39,7 @@ export function sysctlInt(spec: SysctlIntSpec): KFile {
 export function sysfsBool(path: string, doc: string, get: (m: Machine, p: Params) => boolean,
   set: (m: Machine, v: boolean, p: Params) => void, when?: (m: Machine) => boolean): KFile {
   return {
-    path, fs: 'sysfs', mode: 0o644, doc, when,
+    path, fs: 'sysfs', mode: 0o644, doc, when, writeRule: 'kstrtobool',
     show: (m, p) => (get(m, p) ? 'true\n' : 'false\n'),
     store: (m, p, data) => {
       const r = kstrtobool(data)

@@ -20,6 +20,8 @@ export interface KFile {
   readonly mode: number
   /** Where the kernel documents the file. */
   readonly doc: string
+  /** How a write is parsed, for the README's file table. */
+  readonly writeRule?: string
   /** The file exists only when this holds (kernel config, machine shape). */
   readonly when?: (m: Machine, p: Params) => boolean
   /** Render the whole text; pure. */

@@ -103,6 +103,7 @@ export const files: KFile[] = [
   {
     path: `${NODE}/hugepages/hugepages-${HPAGE_KB}kB/nr_hugepages`, fs: 'sysfs', mode: 0o644,
     doc: 'Documentation/admin-guide/mm/hugetlbpage.rst', when: (m) => m.kconfig.HUGETLB_PAGE,
+    writeRule: 'kstrtoul base 10; target pool size on this node',
     show: (m, p) => `${nodeOf(m, p).huge.nr}\n`,
     store: (m, p, data, ctx) => {
       const r = kstrtoul(data, 10)

@@ -22,7 +22,7 @@ export const files: KFile[] = [
   {
     // proc_dobool: parsed as an int, stored as a bool.
     path: '/proc/sys/vm/hugetlb_optimize_vmemmap', fs: 'sysctl', mode: 0o644, doc: VM_DOC,
-    when: (m) => m.kconfig.HUGETLB_PAGE,
+    when: (m) => m.kconfig.HUGETLB_PAGE, writeRule: 'proc_dobool (an int, stored as 0/1)',
     show: (m) => `${m.hugetlbOptimizeVmemmap}\n`,
     store: (m, _p, data) => {
       const r = procDointvec(data)
@@ -34,6 +34,7 @@ export const files: KFile[] = [
   {
     // Reads max_huge_pages (persistent pages after the last resize), writes a pool target.
     path: '/proc/sys/vm/nr_hugepages', fs: 'sysctl', mode: 0o644, doc: VM_DOC, when: (m) => m.kconfig.HUGETLB_PAGE,
+    writeRule: 'proc_doulongvec_minmax; grows/shrinks the default hugetlb pool',
     show: (m) => `${m.hugetlb.maxHugePages}\n`,
     store: (m, _p, data, ctx) => {
       const r = procDoulongvec(data)
