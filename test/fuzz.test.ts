@@ -6,11 +6,13 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { buildApp } from '../src/server/app.js'
-import type { KernFs } from '../src/kernfs/registry.js'
+import { KernFs } from '../src/kernfs/registry.js'
 import { boot } from './helpers.js'
 import { checkInvariants } from './invariants.js'
 
-function snapshot(fs: KernFs): string {
+function snapshot(cached: KernFs): string {
+  // A fresh instance: no rendered-text cache can hide a change made without a generation bump.
+  const fs = new KernFs((cached as unknown as { m: ConstructorParameters<typeof KernFs>[0] }).m)
   let s = ''
   for (const e of fs.entries()) { const r = fs.read(e.path); if (r.ok && r.type === 'file') s += `${e.path}\0${r.text}\0` }
   return s

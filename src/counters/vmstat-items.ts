@@ -214,9 +214,20 @@ export function nodeItemPrinted(unit: NodeUnit, raw: number, k: Kconfig): number
   return unit === 'thp' && k.TRANSPARENT_HUGEPAGE ? Math.floor(raw / HPAGE_PMD_NR) : raw
 }
 
-/** The items of a section that exist under a kernel config, with their storage index. */
-export function enabled<T extends { name: string; when: When }>(items: readonly T[], k: Kconfig): Array<T & { index: number }> {
-  const out: Array<T & { index: number }> = []
-  items.forEach((it, index) => { if (it.when(k)) out.push({ ...it, index }) })
+const enabledCache = new WeakMap<object, WeakMap<Kconfig, unknown>>()
+
+/**
+ * The items of a section that exist under a kernel config, with their storage index.
+ * A machine's options never change, so the answer is computed once per (table, config).
+ */
+export function enabled<T extends { name: string; when: When }>(items: readonly T[], k: Kconfig): ReadonlyArray<T & { index: number }> {
+  let perTable = enabledCache.get(items)
+  if (!perTable) { perTable = new WeakMap(); enabledCache.set(items, perTable) }
+  let out = perTable.get(k) as Array<T & { index: number }> | undefined
+  if (!out) {
+    out = []
+    items.forEach((it, index) => { if (it.when(k)) out!.push({ ...it, index }) })
+    perTable.set(k, out)
+  }
   return out
 }

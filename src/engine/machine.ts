@@ -129,7 +129,12 @@ export class Machine {
   distance(from: number, to: number): number {
     return this.spec.distances[this.nodeIndex(from)][this.nodeIndex(to)]
   }
-  onlineCpus(): number[] { return [...this.cpuNode.keys()].sort((a, b) => a - b) }
+  private cpuList: number[] | null = null
+  /** Online CPUs in ascending order (CPU hotplug is not modelled, so computed once). */
+  onlineCpus(): number[] {
+    if (!this.cpuList) this.cpuList = [...this.cpuNode.keys()].sort((a, b) => a - b)
+    return this.cpuList
+  }
   nodeOfCpu(cpu: number): NumaNode {
     const n = this.cpuNode.get(cpu)
     if (!n) throw new RangeError(`cpu ${cpu} is not online`)
@@ -465,10 +470,8 @@ export class Machine {
   }
 
   nodeStat(node: NumaNode, item: NodeItem): number {
-    switch (item) {
-      case 'nr_page_metadata': return node.memmapBootPages + node.memmapPages
-      default: return node.stats[NODE_IDX[item]]
-    }
+    if (item === 'nr_page_metadata') return node.memmapBootPages + node.memmapPages
+    return node.stats[NODE_IDX[item]]
   }
 
   globalNodeStat(item: NodeItem): number {

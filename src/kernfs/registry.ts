@@ -55,6 +55,9 @@ export class KernFs {
   private files = new Map<string, Entry>()
   private dirs = new Map<string, Map<string, DirEntry>>()
   private builtFor = -1
+  /** Rendered text per path, valid while the machine's generation is unchanged (show() is pure). */
+  private textCache = new Map<string, string>()
+  private textGeneration = -1
 
   constructor(private readonly m: Machine, private readonly all: readonly KFile[] = ALL_FILES) {}
 
@@ -115,7 +118,13 @@ export class KernFs {
     if (!entry) return { ok: false, errno: 'ENOENT' }
     if (n.trailingSlash) return { ok: false, errno: 'ENOTDIR' }
     if (!entry.file.show) return { ok: false, errno: NO_SHOW[entry.file.fs], reason: 'file is write-only' }
-    return { ok: true, type: 'file', text: entry.file.show(this.m, entry.params), entry }
+    if (this.textGeneration !== this.m.generation) { this.textCache.clear(); this.textGeneration = this.m.generation }
+    let text = this.textCache.get(n.path)
+    if (text === undefined) {
+      text = entry.file.show(this.m, entry.params)
+      this.textCache.set(n.path, text)
+    }
+    return { ok: true, type: 'file', text, entry }
   }
 
   /**

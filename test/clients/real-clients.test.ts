@@ -11,8 +11,7 @@
  *
  * Debian packages: prometheus-node-exporter numactl procps util-linux mount.
  */
-import t, { type Test as TapTest } from 'tap'
-import type { BuiltPlugins } from '@tapjs/test'
+import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -25,7 +24,8 @@ import { HPAGE_KB } from '../../src/engine/hugetlb.js'
 import { buildApp } from '../../src/server/app.js'
 import { mirrorServed } from './mirror.js'
 
-type Tt = TapTest & BuiltPlugins
+/** A subtest's `t` (the last overload of t.test takes just the callback). */
+type Tt = Parameters<Parameters<typeof t.test>[0]>[0]
 
 // ------------------------------------------------------------------ processes
 
@@ -260,7 +260,6 @@ await t.test('mirror holds every file the tools read', async (t) => {
 })
 
 // ------------------------------------------------------------------ procps: free, vmstat -s
-
 
 /** Runs a tool that hard-codes /proc and /sys against the mirror; skips the test if mounts are refused. */
 async function runMirrored(t: Tt, binds: Array<[string, string]>, argv: string[]): Promise<string | null> {

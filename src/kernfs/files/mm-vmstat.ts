@@ -9,16 +9,19 @@ import type { KFile } from '../types.js'
 
 /** Values of the node_stat items of one node (or all nodes) as vmstat-style files print them. */
 export function nodeItemRows(m: Machine, node: NumaNode | null): Array<[string, number]> {
-  return enabled(NODE_ITEMS, m.kconfig).map((it) => [
-    it.name,
-    nodeItemPrinted(it.unit, node ? m.nodeStat(node, it.name) : m.globalNodeStat(it.name), m.kconfig),
-  ])
+  const nodes = node ? [node] : m.nodes
+  return enabled(NODE_ITEMS, m.kconfig).map((it) => {
+    let v = 0
+    for (const n of nodes) v += m.nodeStat(n, it.name)
+    return [it.name, nodeItemPrinted(it.unit, v, m.kconfig)]
+  })
 }
 
 export function zoneItemRows(m: Machine, zones: readonly Zone[]): Array<[string, number]> {
   return enabled(ZONE_ITEMS, m.kconfig).map((it) => {
     let s = 0
-    for (const z of zones) s += m.zoneStat(z, it.name)
+    if (it.name === 'nr_free_pages_blocks') for (const z of zones) s += m.zoneStat(z, it.name)
+    else for (const z of zones) s += z.stats[it.index]
     return [it.name, s]
   })
 }
@@ -84,7 +87,7 @@ function zoneinfoZone(m: Machine, node: NumaNode, z: Zone, firstPopulated: boole
   s += '\n  pagesets'
   const ps = z.pageset
   for (const cpu of m.onlineCpus()) {
-    const local = m.nodeOfCpu(cpu).id === node.id
+    const local = m.cpuNode.get(cpu) === node
     s += `\n    cpu: ${cpu}` +
       `\n              count:    ${ps.count}` +
       `\n              high:     ${local ? ps.high : 0}` +
