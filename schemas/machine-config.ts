@@ -20,6 +20,7 @@ export const nodeConfigSchema = {
     reservedKiB: { type: 'integer', minimum: 0, description: 'memblock reservations on this node besides the memmap (kernel image, swiotlb, firmware); default derived from the node' },
     pageExtBytes: { type: 'integer', minimum: 0, maximum: 256, default: 0, description: 'page_ext bytes per page allocated at boot next to the memmap' },
     latencyNs: { type: 'integer', minimum: 1, description: 'access latency used by the access cost model' },
+    bandwidthMBps: { type: 'integer', minimum: 1, description: 'memory bandwidth (HMAT/CDAT-style), used by weighted-interleave auto weights; default by kind' },
     optIn: {
       type: 'object', additionalProperties: false, default: {},
       description: 'private nodes only: which kernel paths may use the node',

@@ -25,6 +25,7 @@ ajv.addSchema(nodeConfigSchema)
 const validate = ajv.compile(machineConfigSchema)
 
 const DEFAULT_LATENCY_NS: Record<NodeSpec['kind'], number> = { dram: 110, cxl: 270, private: 1500 }
+const DEFAULT_BANDWIDTH_MBPS: Record<NodeSpec['kind'], number> = { dram: 102400, cxl: 32768, private: 8192 }
 
 function ajvProblems(errors: ErrorObject[]): ConfigProblem[] {
   return errors.map((e) => {
@@ -72,6 +73,7 @@ export function resolveConfig(input: unknown, source = 'config'): MachineSpec {
       reservedKiB: n.reservedKiB ?? null,
       pageExtBytes: n.pageExtBytes ?? 0,
       latencyNs: n.latencyNs ?? DEFAULT_LATENCY_NS[n.kind],
+      bandwidthMBps: n.bandwidthMBps ?? DEFAULT_BANDWIDTH_MBPS[n.kind],
       optIn: { reclaim: n.optIn?.reclaim ?? false, tiering: n.optIn?.tiering ?? false, userMigrate: n.optIn?.userMigrate ?? false },
     }
   })

@@ -6,7 +6,8 @@
  * events that got it there. Sizes scale with the machine and vary with the seed.
  */
 import type { Machine } from './machine.js'
-import type { PageKind } from './page-kinds.js'
+import { DEFAULT_POLICY, policyAlloc } from './mempolicy.js'
+import { PAGE_KINDS, type PageKind } from './page-kinds.js'
 import { PAGES_PER_MIB } from './spec.js'
 
 const BASE_TASKS = 60
@@ -22,12 +23,25 @@ export function bootMachine(m: Machine): void {
   const cpuNodes = m.nodes.filter((n) => n.cpus.length > 0 && n.hasMemory)
   const firstCpuOf = (nid: number) => m.node(nid)!.cpus[0]
 
+  // User memory of the services is charged to the root memcg and placed by their
+  // (default) mempolicy; kernel memory is neither.
+  const root = m.kconfig.MEMCG ? m.root : null
+  const il = { prev: -1, weightLeft: 0 }
+  const userAlloc = (kind: PageKind, pages: number, cpu: number) => {
+    const r = policyAlloc(m, { kind, pages, cpu, memcg: root, policy: DEFAULT_POLICY, il })
+    if (r.ok && root) root.usage += pages
+    return r
+  }
+  const isUser = (kind: PageKind) => PAGE_KINDS[kind].lru !== null
+
   /** Split `pages` over the nodes with CPUs, in proportion to their CPU count. */
   const spread = (kind: PageKind, pages: number) => {
     const total = cpuNodes.reduce((s, n) => s + n.cpus.length, 0)
     for (const n of cpuNodes) {
       const share = Math.round((pages * n.cpus.length) / total)
-      if (share > 0) must(m.alloc({ kind, pages: share, cpu: firstCpuOf(n.id) }), kind)
+      if (share <= 0) continue
+      const cpu = firstCpuOf(n.id)
+      must(isUser(kind) ? userAlloc(kind, share, cpu) : m.alloc({ kind, pages: share, cpu }), kind)
     }
   }
   const pages = (mib: number) => Math.max(0, Math.round(mib * PAGES_PER_MIB))
@@ -49,8 +63,11 @@ export function bootMachine(m: Machine): void {
   for (let r = 0; r < churnRounds; r++) {
     for (const n of cpuNodes) {
       const want = pages(rng.jitter(64 + totalMiB / 128, 0.3) * n.cpus.length / cpus.length)
-      const got = m.alloc({ kind: 'anon', pages: want, cpu: firstCpuOf(n.id) })
-      if (got.ok) m.free('anon', got.value)
+      const got = userAlloc('anon', want, firstCpuOf(n.id))
+      if (got.ok) {
+        m.free('anon', got.value, root)
+        if (root) root.usage -= want
+      }
     }
   }
 
@@ -68,8 +85,8 @@ export function bootMachine(m: Machine): void {
   for (const n of cpuNodes) {
     const anonOn = m.usedPages('anon', n) + m.usedPages('shmem', n)
     const fileOn = m.usedPages('file', n) + m.usedPages('file_mapped', n) + m.usedPages('buffers', n)
-    m.activate(n.id, 'anon', Math.floor(anonOn * rng.jitter(0.45, 0.1)))
-    m.activate(n.id, 'file', Math.floor(fileOn * rng.jitter(0.6, 0.1)))
+    m.activate(n.id, 'anon', Math.floor(anonOn * rng.jitter(0.45, 0.1)), root)
+    m.activate(n.id, 'file', Math.floor(fileOn * rng.jitter(0.6, 0.1)), root)
     m.markDirty(n.id, Math.floor(fileOn * 0.002))
     const dirtied = Math.floor(fileOn * rng.jitter(1.5, 0.2))
     m.addNodeStat(n.id, 'nr_dirtied', dirtied)

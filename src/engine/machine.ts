@@ -16,6 +16,9 @@ import { buildLayout } from './layout.js'
 import { NumaNode } from './node.js'
 import { PAGE_KINDS, type PageKind } from './page-kinds.js'
 import { Rng } from './rng.js'
+import { Cgroup } from './cgroup.js'
+import { WeightedInterleave } from './weighted-interleave.js'
+import { Tasks } from './tasks.js'
 import { HPAGE_PAGES, HugetlbPool } from './hugetlb.js'
 import type { MachineSpec } from './spec.js'
 import { computeTiers, type TierInfo } from './tiers.js'
@@ -26,7 +29,7 @@ import {
 } from './watermarks.js'
 import type { Zone } from './zone.js'
 
-export type Errno = 'ENOMEM' | 'EINVAL' | 'EOPNOTSUPP' | 'ENOENT' | 'EBUSY' | 'EPERM' | 'ENODEV'
+export type Errno = 'ENOMEM' | 'EINVAL' | 'EOPNOTSUPP' | 'ENOENT' | 'EBUSY' | 'EPERM' | 'ENODEV' | 'EEXIST' | 'ESRCH' | 'ERANGE' | 'EACCES'
 export type Result<T = void> = { ok: true; value: T } | { ok: false; errno: Errno; reason: string }
 
 export interface Placement { zone: Zone; pages: number }
@@ -46,10 +49,18 @@ export interface AllocRequest {
   interleave?: boolean
   /** Allow allocation from private (N_MEMORY_PRIVATE) nodes named in the nodemask. */
   allowPrivate?: boolean
+  /** The memcg the pages are charged to (its lruvec statistics move with them); null = not accounted. */
+  memcg?: Cgroup | null
 }
+
+/** Node items a memcg lruvec keeps in bytes while the node keeps pages (vmstat_item_in_bytes). */
+const MEMCG_BYTE_ITEMS = new Set<NodeItem>(['nr_slab_reclaimable', 'nr_slab_unreclaimable', 'nr_percpu'])
+/** Page kinds whose pages a memcg counts as kernel memory (MEMCG_KMEM). */
+const KMEM_KINDS = new Set<PageKind>(['slab_reclaimable', 'slab_unreclaimable', 'kernel_stack', 'pagetable', 'sec_pagetable', 'vmalloc', 'kernel'])
 
 export interface MachineOptions { clock?: Clock; rng?: Rng }
 
+/** Zone and node LRU items per list: [zone inactive, zone active, node inactive, node active]. */
 const ZONE_LRU: Record<'anon' | 'file', [ZoneItem, ZoneItem, NodeItem, NodeItem]> = {
   anon: ['nr_zone_inactive_anon', 'nr_zone_active_anon', 'nr_inactive_anon', 'nr_active_anon'],
   file: ['nr_zone_inactive_file', 'nr_zone_active_file', 'nr_inactive_file', 'nr_active_file'],
@@ -68,6 +79,11 @@ export class Machine {
   readonly cpuNode: Map<number, NumaNode> = new Map()
   readonly nrCpuIds: number
   readonly hugetlb: HugetlbPool
+  /** The root of the cgroup v2 hierarchy (/sys/fs/cgroup). */
+  readonly root: Cgroup
+  readonly weightedInterleave: WeightedInterleave
+  /** Simulated tasks, the cgroup hierarchy's charging and the percpu area. */
+  readonly tasks: Tasks
   tiers: TierInfo
   /** Bumped on every change, so readers can cache rendered text per generation. */
   generation = 0
@@ -117,6 +133,9 @@ export class Machine {
     this.swapTotalPages = swapPages
     this.swapFreePages = swapPages
     this.hugetlb = new HugetlbPool(this)
+    this.root = new Cgroup('', null, this.nodes.length)
+    this.weightedInterleave = new WeightedInterleave(this)
+    this.tasks = new Tasks(this)
     this.tiers = computeTiers(this)
     this.numaBalancing = this.kconfig.NUMA_BALANCING && this.memoryNodes().length > 1 ? 1 : 0
     this.initWatermarks()
@@ -251,13 +270,15 @@ export class Machine {
     return plan
   }
 
-  planAlloc(req: AllocRequest): Result<Placement[]> {
-    if (!Number.isInteger(req.pages) || req.pages < 0) return { ok: false, errno: 'EINVAL', reason: `bad page count ${req.pages}` }
-    if (!this.cpuNode.has(req.cpu)) return { ok: false, errno: 'EINVAL', reason: `cpu ${req.cpu} is not online` }
-    const preferred = req.nid ?? this.nodeOfCpu(req.cpu).id
-    if (!this.node(preferred)) return { ok: false, errno: 'EINVAL', reason: `node ${preferred} does not exist` }
-    const zones = this.candidateZones(req, preferred)
+  /**
+   * Where an allocation would go, without changing anything. `taken` holds pages
+   * already promised to earlier requests of the same operation.
+   */
+  planAlloc(req: AllocRequest, taken: Map<Zone, number> = new Map()): Result<Placement[]> {
+    const check = this.checkRequest(req)
+    if (!check.ok) return check
     if (req.pages === 0) return { ok: true, value: [] }
+    const zones = this.candidateZones(req, check.value)
     if (zones.length === 0) return { ok: false, errno: 'ENOMEM', reason: 'no zone may satisfy this allocation' }
     const hz = this.highestZoneIdx(req.kind)
     const take = new Map<Zone, number>()
@@ -265,19 +286,49 @@ export class Machine {
     for (const mark of ['low', 'min'] as const) {
       for (const z of zones) {
         if (remaining === 0) break
-        const already = take.get(z) ?? 0
-        const floor = z.wmark[mark] + (z.lowmemReserve[hz] ?? 0)
-        const avail = z.free - already - floor
+        const already = (take.get(z) ?? 0) + (taken.get(z) ?? 0)
+        const avail = z.free - already - (z.wmark[mark] + (z.lowmemReserve[hz] ?? 0))
         if (avail <= 0) continue
         const n = Math.min(avail, remaining)
-        take.set(z, already + n)
+        take.set(z, (take.get(z) ?? 0) + n)
         remaining -= n
       }
     }
     if (remaining > 0) {
       return { ok: false, errno: 'ENOMEM', reason: `${remaining} of ${req.pages} pages could not be allocated above the min watermark` }
     }
+    for (const [z, n] of take) taken.set(z, (taken.get(z) ?? 0) + n)
     return { ok: true, value: [...take].map(([zone, pages]) => ({ zone, pages })) }
+  }
+
+  /** Plan several requests against the same free pages: all succeed or none does. */
+  planAllocMany(reqs: readonly AllocRequest[]): Result<Placement[][]> {
+    const taken = new Map<Zone, number>()
+    const out: Placement[][] = []
+    for (const r of reqs) {
+      const p = this.planAlloc(r, taken)
+      if (!p.ok) return p
+      out.push(p.value)
+    }
+    return { ok: true, value: out }
+  }
+
+  /** How many pages of this request the allocator could satisfy right now (down to the min watermark). */
+  allocatable(req: AllocRequest): number {
+    const check = this.checkRequest(req)
+    if (!check.ok) return 0
+    const hz = this.highestZoneIdx(req.kind)
+    let sum = 0
+    for (const z of this.candidateZones(req, check.value)) sum += Math.max(0, z.free - (z.wmark.min + (z.lowmemReserve[hz] ?? 0)))
+    return sum
+  }
+
+  private checkRequest(req: AllocRequest): Result<number> {
+    if (!Number.isInteger(req.pages) || req.pages < 0) return { ok: false, errno: 'EINVAL', reason: `bad page count ${req.pages}` }
+    if (!this.cpuNode.has(req.cpu)) return { ok: false, errno: 'EINVAL', reason: `cpu ${req.cpu} is not online` }
+    const preferred = req.nid ?? this.nodeOfCpu(req.cpu).id
+    if (!this.node(preferred)) return { ok: false, errno: 'EINVAL', reason: `node ${preferred} does not exist` }
+    return { ok: true, value: preferred }
   }
 
   /** The zones an allocation may use, in fallback order. */
@@ -299,7 +350,8 @@ export class Machine {
     return out
   }
 
-  private commitAlloc(req: AllocRequest, placements: Placement[]): void {
+  /** Apply a planned allocation: counters of the zones, nodes, memcg and events move. */
+  commitAlloc(req: AllocRequest, placements: readonly Placement[]): void {
     const def = PAGE_KINDS[req.kind]
     const cpuNid = this.nodeOfCpu(req.cpu).id
     const preferred = req.nid ?? cpuNid
@@ -313,6 +365,7 @@ export class Machine {
       for (const [item, mult] of (def as { zoneItems?: ReadonlyArray<readonly [ZoneItem, number]> }).zoneItems ?? []) z.stats[ZONE_IDX[item]] += n * mult
       this.lruAdd(z, node, def.lru, n)
       this.kindGlobals(req.kind, node, n)
+      if (req.memcg) this.memcgAccount(req.memcg, req.kind, this.nodeIndex(z.nid), n)
       this.events[EVENT_IDX[`pgalloc_${z.type.toLowerCase()}`]] += n
       if (this.numaStat) {
         if (prefZone && prefZone.nid !== z.nid) {
@@ -332,26 +385,31 @@ export class Machine {
 
   private lruAdd(z: Zone, node: NumaNode, lru: string | null, n: number): void {
     if (lru === 'anon' || lru === 'file') {
-      const [zin, , nin] = ZONE_LRU[lru]
-      z.stats[ZONE_IDX[zin]] += n
-      node.stats[NODE_IDX[nin]] += n
+      z.lru[lru] += n
+      node.stats[NODE_IDX[ZONE_LRU[lru][2]]] += n
     } else if (lru === 'unevictable') {
       z.stats[ZONE_IDX.nr_zone_unevictable] += n
       node.stats[NODE_IDX.nr_unevictable] += n
     }
   }
 
-  private lruRemove(z: Zone, node: NumaNode, lru: string | null, n: number): void {
+  /**
+   * Take `n` freed pages off the LRU lists: inactive first. A memcg's lruvec decides
+   * the split, so that the node lists stay the sum of the memcg lists.
+   */
+  private lruRemove(z: Zone, node: NumaNode, lru: string | null, n: number, memcg: Cgroup | null): void {
     if (lru === 'anon' || lru === 'file') {
-      const [zin, zact, nin, nact] = ZONE_LRU[lru]
-      const fromInactive = Math.min(n, z.stats[ZONE_IDX[zin]])
-      z.stats[ZONE_IDX[zin]] -= fromInactive
+      const [, , nin, nact] = ZONE_LRU[lru]
+      z.lru[lru] -= n
+      const st = memcg ? memcg.nodeStats[this.nodeIndex(node.id)] : node.stats
+      const fromInactive = Math.min(n, st[NODE_IDX[nin]])
       node.stats[NODE_IDX[nin]] -= fromInactive
-      z.stats[ZONE_IDX[zact]] -= n - fromInactive
       node.stats[NODE_IDX[nact]] -= n - fromInactive
+      if (memcg) { st[NODE_IDX[nin]] -= fromInactive; st[NODE_IDX[nact]] -= n - fromInactive }
     } else if (lru === 'unevictable') {
       z.stats[ZONE_IDX.nr_zone_unevictable] -= n
       node.stats[NODE_IDX.nr_unevictable] -= n
+      if (memcg) memcg.nodeStats[this.nodeIndex(node.id)][NODE_IDX.nr_unevictable] -= n
     }
   }
 
@@ -361,7 +419,7 @@ export class Machine {
   }
 
   /** Free pages of a kind from the given placements (the inverse of alloc). */
-  free(kind: PageKind, placements: readonly Placement[]): Result {
+  free(kind: PageKind, placements: readonly Placement[], memcg: Cgroup | null = null): Result {
     for (const { zone, pages } of placements) {
       if (zone.usedOf(kind) < pages) return { ok: false, errno: 'EINVAL', reason: `zone ${zone.type} of node ${zone.nid} holds only ${zone.usedOf(kind)} ${kind} pages` }
     }
@@ -373,8 +431,9 @@ export class Machine {
       z.used.set(kind, z.usedOf(kind) - n)
       for (const [item, mult] of def.nodeItems) node.stats[NODE_IDX[item]] -= n * mult
       for (const [item, mult] of (def as { zoneItems?: ReadonlyArray<readonly [ZoneItem, number]> }).zoneItems ?? []) z.stats[ZONE_IDX[item]] -= n * mult
-      this.lruRemove(z, node, def.lru, n)
+      this.lruRemove(z, node, def.lru, n, memcg)
       this.kindGlobals(kind, node, -n)
+      if (memcg) this.memcgAccount(memcg, kind, this.nodeIndex(z.nid), -n)
       this.events[EVENT_IDX.pgfree] += n
     }
     this.touch()
@@ -395,21 +454,44 @@ export class Machine {
     return this.free(kind, placements)
   }
 
-  /** Move pages from the inactive to the active LRU list of a node (pgactivate). */
-  activate(nid: number, lru: 'anon' | 'file', pages: number): void {
+  /** Move pages from the inactive to the active LRU list of a node (pgactivate), in a memcg's lruvec too. */
+  activate(nid: number, lru: 'anon' | 'file', pages: number, memcg: Cgroup | null = null): number {
     const node = this.node(nid)
-    if (!node) return
-    const [zin, zact, nin, nact] = ZONE_LRU[lru]
-    let remaining = pages
-    for (const z of [...node.zones].reverse()) {
-      const n = Math.min(remaining, z.stats[ZONE_IDX[zin]])
-      if (n <= 0) continue
-      z.stats[ZONE_IDX[zin]] -= n; z.stats[ZONE_IDX[zact]] += n
-      node.stats[NODE_IDX[nin]] -= n; node.stats[NODE_IDX[nact]] += n
-      remaining -= n
+    if (!node) return 0
+    const [, , nin, nact] = ZONE_LRU[lru]
+    let n = Math.max(0, Math.min(pages, node.stats[NODE_IDX[nin]]))
+    if (memcg) {
+      const st = memcg.nodeStats[this.nodeIndex(nid)]
+      n = Math.min(n, st[NODE_IDX[nin]])
+      st[NODE_IDX[nin]] -= n
+      st[NODE_IDX[nact]] += n
     }
-    this.events[EVENT_IDX.pgactivate] += pages - remaining
+    node.stats[NODE_IDX[nin]] -= n
+    node.stats[NODE_IDX[nact]] += n
+    this.events[EVENT_IDX.pgactivate] += n
+    if (memcg) memcg.events[EVENT_IDX.pgactivate] += n
     this.touch()
+    return n
+  }
+
+  /**
+   * The zone LRU items (nr_zone_{in,}active_{anon,file}): each zone's share of its
+   * node's active/inactive split, in proportion to the LRU pages the zone holds,
+   * rounded so that the zones add up to the node exactly.
+   */
+  zoneLru(z: Zone, lru: 'anon' | 'file', active: boolean): number {
+    const node = this.node(z.nid)!
+    const [, , nin, nact] = ZONE_LRU[lru]
+    const target = node.stats[NODE_IDX[active ? nact : nin]]
+    let total = 0
+    for (const zz of node.zones) total += zz.lru[lru]
+    if (total === 0) return 0
+    const shares = node.zones.map((zz) => (target * zz.lru[lru]) / total)
+    const floors = shares.map(Math.floor)
+    let left = target - floors.reduce((a, b) => a + b, 0)
+    const order = shares.map((v, i) => [v - floors[i], i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    for (const [, i] of order) { if (left <= 0) break; floors[i]++; left-- }
+    return floors[node.zones.indexOf(z)]
   }
 
   /** Mark page-cache pages of a node dirty (nr_dirty and the zone's write_pending). */
@@ -421,10 +503,23 @@ export class Machine {
     this.touch()
   }
 
-  /** Raise a node counter that does not track page ownership (events, dirty, ...). */
-  addNodeStat(nid: number, item: NodeItem, delta: number): void {
+  /** Raise a node counter that does not track page ownership (events, dirty, ...), and the memcg's. */
+  addNodeStat(nid: number, item: NodeItem, delta: number, memcg: Cgroup | null = null): void {
     this.node(nid)!.stats[NODE_IDX[item]] += delta
+    if (memcg) memcg.nodeStats[this.nodeIndex(nid)][NODE_IDX[item]] += MEMCG_BYTE_ITEMS.has(item) ? delta * 4096 : delta
     this.touch()
+  }
+
+  /** Move a memcg's lruvec and kmem statistics by `n` pages of a kind on the node at `pos`. */
+  private memcgAccount(cg: Cgroup, kind: PageKind, pos: number, n: number): void {
+    const def = PAGE_KINDS[kind]
+    const st = cg.nodeStats[pos]
+    for (const [item, mult] of def.nodeItems) st[NODE_IDX[item]] += n * mult * (MEMCG_BYTE_ITEMS.has(item) ? 4096 : 1)
+    // Freed pages leave the memcg's LRU lists in lruRemove(), which also decides the node's split.
+    if (n > 0 && (def.lru === 'anon' || def.lru === 'file')) st[NODE_IDX[ZONE_LRU[def.lru][2]]] += n
+    else if (n > 0 && def.lru === 'unevictable') st[NODE_IDX.nr_unevictable] += n
+    if (KMEM_KINDS.has(kind)) cg.memcgStats.kernel += n
+    if (kind === 'vmalloc') cg.memcgStats.vmalloc += n
   }
 
   addEvent(name: string, delta: number): void {
@@ -452,8 +547,14 @@ export class Machine {
   // ---------------------------------------------------------------- derived values
 
   zoneStat(z: Zone, item: ZoneItem): number {
-    if (item === 'nr_free_pages_blocks') return freeBlocksPages(this.freeAreaOf(z))
-    return z.stats[ZONE_IDX[item]]
+    switch (item) {
+      case 'nr_free_pages_blocks': return freeBlocksPages(this.freeAreaOf(z))
+      case 'nr_zone_inactive_anon': return this.zoneLru(z, 'anon', false)
+      case 'nr_zone_active_anon': return this.zoneLru(z, 'anon', true)
+      case 'nr_zone_inactive_file': return this.zoneLru(z, 'file', false)
+      case 'nr_zone_active_file': return this.zoneLru(z, 'file', true)
+      default: return z.stats[ZONE_IDX[item]]
+    }
   }
 
   /** Σ over the node's zones of a zone item. */

@@ -17,6 +17,7 @@ export interface NodeSpec {
   reservedKiB: number | null
   pageExtBytes: number
   latencyNs: number
+  bandwidthMBps: number
   optIn: { reclaim: boolean; tiering: boolean; userMigrate: boolean }
 }
 

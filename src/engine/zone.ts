@@ -15,6 +15,8 @@ export class Zone {
   lowmemReserve: number[] = []
   /** Pages of each use currently allocated from this zone. */
   readonly used = new Map<PageKind, number>()
+  /** Pages this zone has on the anon and file LRU lists (the active/inactive split is per node). */
+  readonly lru = { anon: 0, file: 0 }
   pageset: Pageset = { count: 0, high: 0, batch: 1, highMin: 0, highMax: 0 }
   statThreshold = 0
   /** Order-0..10 free block counts; recomputed from NR_FREE_PAGES (see buddy.ts). */

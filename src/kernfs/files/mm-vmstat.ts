@@ -17,10 +17,12 @@ export function nodeItemRows(m: Machine, node: NumaNode | null): Array<[string, 
   })
 }
 
+const DERIVED_ZONE_ITEMS = new Set<string>(['nr_free_pages_blocks', 'nr_zone_inactive_anon', 'nr_zone_active_anon', 'nr_zone_inactive_file', 'nr_zone_active_file'])
+
 export function zoneItemRows(m: Machine, zones: readonly Zone[]): Array<[string, number]> {
   return enabled(ZONE_ITEMS, m.kconfig).map((it) => {
     let s = 0
-    if (it.name === 'nr_free_pages_blocks') for (const z of zones) s += m.zoneStat(z, it.name)
+    if (DERIVED_ZONE_ITEMS.has(it.name)) for (const z of zones) s += m.zoneStat(z, it.name)
     else for (const z of zones) s += z.stats[it.index]
     return [it.name, s]
   })
