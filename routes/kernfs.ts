@@ -13,7 +13,7 @@ function wantsJson(req: FastifyRequest): boolean {
   return (req.headers.accept ?? '').includes('application/json')
 }
 
-export function sendErrno(req: FastifyRequest, reply: FastifyReply, errno: ErrnoName, op: 'read' | 'write', path: string, reason?: string): FastifyReply {
+export function sendErrno(req: FastifyRequest, reply: FastifyReply, errno: ErrnoName, op: string, path: string, reason?: string): FastifyReply {
   const e = ERRNO[errno]
   reply.code(e.status).header('x-errno', errno)
   if (wantsJson(req)) {
@@ -79,11 +79,27 @@ export default async function kernfsRoutes(app: FastifyInstance): Promise<void> 
     return reply.code(204).header('x-bytes-written', String(r.written)).header('x-bytes-consumed', String(r.consumed)).send()
   }
 
+  /** mkdir (MKCOL) and rmdir (DELETE): cgroupfs makes and removes cgroups, other filesystems refuse. */
+  const dirOp = (op: 'mkdir' | 'rmdir') => async (req: FastifyRequest, reply: FastifyReply) => {
+    const p = requestPath(req)
+    if (!p.ok) return sendErrno(req, reply, 'ENOENT', op, req.url, p.reason)
+    if (app.numaemu.readOnly) return sendErrno(req, reply, 'EROFS', op, p.path, 'the daemon runs with --read-only')
+    if (app.numaemu.token !== null && req.headers.authorization !== `Bearer ${app.numaemu.token}`) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'UNAUTHORIZED', message: 'changes need the daemon token as a bearer header' })
+    }
+    const r = op === 'mkdir' ? app.kernfs.mkdir(p.path) : app.kernfs.rmdir(p.path)
+    req.log.info({ path: p.path, op, result: r.ok ? 'ok' : r.errno }, `${op} ${r.ok ? 'done' : 'refused'}`)
+    if (!r.ok) return sendErrno(req, reply, r.errno, op, p.path, r.reason)
+    return reply.code(op === 'mkdir' ? 201 : 204).send()
+  }
+
   for (const root of ROOTS) {
     for (const url of [root, `${root}/*`]) {
       app.get(url, read)
       app.put(url, write)
       app.post(url, write)
+      app.route({ method: 'MKCOL', url, handler: dirOp('mkdir') })
+      app.delete(url, dirOp('rmdir'))
     }
   }
 }

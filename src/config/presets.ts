@@ -34,6 +34,15 @@ export const PRESETS = {
     ],
     distances: [[10, 21, 24, 30], [21, 10, 24, 30], [24, 24, 10, 40], [30, 30, 40, 10]],
   },
+  'seed-004': {
+    name: 'seed-004',
+    description: 'The per-page metadata series\' test machine: 2 nodes of 16 GiB, 64-byte struct page plus 8-byte page_ext, MemTotal 32918196 kB.',
+    nodes: [
+      { id: 0, kind: 'dram', memoryMiB: 16384, cpus: '0-7', pageExtBytes: 8, reservedKiB: 30212 },
+      { id: 1, kind: 'dram', memoryMiB: 16384, cpus: '8-15', pageExtBytes: 8, reservedKiB: 8000 },
+    ],
+    distances: [[10, 21], [21, 10]],
+  },
   'host-618': {
     name: 'host-618',
     description: 'A plain Linux 6.18 x86_64 VM with one node and 2 CPUs, no seed patches: the shape of the real sample files.',

@@ -29,6 +29,7 @@ export class Cgroup {
   low = 0
   high = PAGE_COUNTER_MAX
   max = PAGE_COUNTER_MAX
+  swapMax = PAGE_COUNTER_MAX
   oomGroup = 0
   /** Sub-page object charges (percpu, slab objects) in bytes, charged to the page counter in whole pages. */
   objBytes = 0

@@ -237,7 +237,8 @@ export class Tasks {
     }
     this.hold(t, memcg, kind, r.value)
     if (tables > 0) {
-      const pt = this.m.alloc({ kind: 'pagetable', pages: tables, cpu: t.cpu, memcg })
+      // Page tables come from alloc_pages() too, so the task's policy places them.
+      const pt = policyAlloc(this.m, { kind: 'pagetable', pages: tables, cpu: t.cpu, memcg, policy: t.policy, il: t.il })
       if (pt.ok) this.hold(t, memcg, 'pagetable', pt.value)
       else if (memcg) this.uncharge(memcg, tables)
     }

@@ -17,6 +17,7 @@ export const KCONFIG_OPTIONS = {
   SWAP: { default: true, doc: 'swap support' },
   ZSWAP: { default: true, doc: 'compressed swap cache' },
   MEMCG: { default: true, doc: 'memory cgroups' },
+  PSI: { default: true, doc: 'pressure stall information (memory.pressure)' },
   IOMMU_SUPPORT: { default: true, doc: 'IOMMU page-table accounting (nr_iommu_pages)' },
   NUMA_BALANCING: { default: true, doc: 'automatic NUMA balancing' },
   NUMA_BALANCING_TIERING: { default: true, doc: 'memory-tiering mode of NUMA balancing (pghot series)' },

@@ -8,6 +8,7 @@ export const ERRNO = {
   ESRCH: { no: 3, status: 404, message: 'No such process' },
   EIO: { no: 5, status: 405, message: 'Input/output error' },
   E2BIG: { no: 7, status: 413, message: 'Argument list too long' },
+  EAGAIN: { no: 11, status: 409, message: 'Resource temporarily unavailable' },
   ENOMEM: { no: 12, status: 507, message: 'Cannot allocate memory' },
   EACCES: { no: 13, status: 403, message: 'Permission denied' },
   EBUSY: { no: 16, status: 409, message: 'Device or resource busy' },

@@ -6,12 +6,16 @@
 import type { Machine } from '../engine/machine.js'
 import type { ErrnoName } from './errno.js'
 import { ALL_FILES } from './files/index.js'
+import { CGROUP_ROOT, cgroupFileNames } from './files/cgroup.js'
 import type { KFile, Params, WriteCtx } from './types.js'
 
 /** How each template parameter enumerates its values on a machine. */
-const ENUMERATORS: Record<string, (m: Machine) => number[]> = {
+const ENUMERATORS: Record<string, (m: Machine) => Array<number | string>> = {
   nid: (m) => m.nodes.map((n) => n.id),
+  memnid: (m) => m.memoryNodes().map((n) => n.id),
   tier: (m) => m.tiers.tiers.map((t) => t.id),
+  // '' is the root cgroup (/sys/fs/cgroup itself), '/a/b' a cgroup below it.
+  cg: (m) => m.kconfig.MEMCG ? m.tasks.allCgroups().map((c) => c.path) : [],
 }
 
 export interface Entry { file: KFile; params: Params; path: string }
@@ -36,7 +40,7 @@ const CGROUP_WRITE_MAX = 4096
 
 export function expandTemplate(file: KFile, m: Machine): Entry[] {
   const names = [...file.path.matchAll(/\{(\w+)\}/g)].map((x) => x[1])
-  let combos: Record<string, number>[] = [{}]
+  let combos: Record<string, number | string>[] = [{}]
   for (const name of names) {
     const values = ENUMERATORS[name]?.(m)
     if (!values) throw new Error(`no enumerator for {${name}} in ${file.path}`)
@@ -125,6 +129,32 @@ export class KernFs {
       this.textCache.set(n.path, text)
     }
     return { ok: true, type: 'file', text, entry }
+  }
+
+  /** mkdir(2): only cgroupfs makes directories; elsewhere the filesystems refuse with EPERM. */
+  mkdir(raw: string): { ok: true; path: string } | { ok: false; errno: ErrnoName; reason?: string } {
+    const n = KernFs.normalize(raw)
+    if (!n.ok) return n
+    this.build()
+    if (this.dirs.has(n.path) || this.files.has(n.path)) return { ok: false, errno: 'EEXIST' }
+    const parent = n.path.slice(0, n.path.lastIndexOf('/')) || '/'
+    if (!this.dirs.has(parent)) return { ok: false, errno: 'ENOENT' }
+    if (!n.path.startsWith(`${CGROUP_ROOT}/`) || !this.m.kconfig.MEMCG) return { ok: false, errno: 'EPERM', reason: 'this filesystem does not create directories' }
+    const r = this.m.tasks.mkdir(n.path.slice(CGROUP_ROOT.length), cgroupFileNames())
+    return r.ok ? { ok: true, path: n.path } : { ok: false, errno: r.errno, reason: r.reason }
+  }
+
+  /** rmdir(2): removes a cgroup; other directories belong to the kernel (EPERM). */
+  rmdir(raw: string): { ok: true } | { ok: false; errno: ErrnoName; reason?: string } {
+    const n = KernFs.normalize(raw)
+    if (!n.ok) return n
+    this.build()
+    if (this.files.has(n.path)) return { ok: false, errno: 'ENOTDIR' }
+    if (!this.dirs.has(n.path)) return { ok: false, errno: 'ENOENT' }
+    if (n.path === CGROUP_ROOT) return { ok: false, errno: 'EBUSY', reason: 'the root cgroup is a mount point' }
+    if (!n.path.startsWith(`${CGROUP_ROOT}/`)) return { ok: false, errno: 'EPERM', reason: 'this filesystem does not remove directories' }
+    const r = this.m.tasks.rmdir(n.path.slice(CGROUP_ROOT.length))
+    return r.ok ? { ok: true } : { ok: false, errno: r.errno, reason: r.reason }
   }
 
   /**

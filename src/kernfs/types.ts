@@ -4,8 +4,8 @@ import type { ErrnoName } from './errno.js'
 /** The filesystem a file lives on decides the errno for reads and writes it does not support. */
 export type FsKind = 'procfs' | 'sysctl' | 'sysfs' | 'cgroupfs' | 'debugfs'
 
-/** Values of the template parameters in a file's path ({nid}, {tier}, ...). */
-export type Params = Readonly<Record<string, number>>
+/** Values of the template parameters in a file's path ({nid}, {tier}, {cg}, ...). */
+export type Params = Readonly<Record<string, number | string>>
 
 export type StoreResult = { ok: true; consumed: number } | { ok: false; errno: ErrnoName; reason?: string }
 

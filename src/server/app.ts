@@ -39,6 +39,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Kernel paths are case-sensitive and exact; "//proc" is resolved by the kernfs normalizer.
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 4096 },
   })
+  // mkdir over HTTP, as WebDAV spells it.
+  app.addHttpMethod('MKCOL')
   app.decorate('machine', opts.machine)
   app.decorate('kernfs', new KernFs(opts.machine))
   app.decorate('numaemu', {

@@ -11,7 +11,7 @@ const DIR = '/sys/devices/system/node'
 const NODE = `${DIR}/node{nid}`
 const DOC = 'Documentation/ABI/stable/sysfs-devices-node'
 
-const nodeOf = (m: Machine, p: Params): NumaNode => m.node(p.nid)!
+const nodeOf = (m: Machine, p: Params): NumaNode => m.node(Number(p.nid))!
 
 function nodeMeminfo(m: Machine, node: NumaNode): string {
   const k = m.kconfig
@@ -109,7 +109,7 @@ export const files: KFile[] = [
       const r = kstrtoul(data, 10)
       if (!r.ok) return fail(r.errno)
       // Only nodes with memory can hold huge pages; the target is still accepted elsewhere.
-      if (m.memoryNodes().some((n) => n.id === p.nid)) m.hugetlb.setPoolSize(clampCount(r.value), p.nid, ctx.cpu)
+      if (m.memoryNodes().some((n) => n.id === Number(p.nid))) m.hugetlb.setPoolSize(clampCount(r.value), Number(p.nid), ctx.cpu)
       return ok(data.length)
     },
   },
