@@ -3,12 +3,15 @@
  * and write semantics, a small JSON API under /api/v1, and /healthz.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
 import { API_SCHEMAS } from '../../schemas/api.js'
+import { CONTROL_SCHEMAS } from '../../schemas/control.js'
 import type { Machine } from '../engine/machine.js'
 import { KernFs } from '../kernfs/registry.js'
 import kernfsRoutes from '../../routes/kernfs.js'
 import apiRoutes from '../../routes/api.js'
 import healthRoutes from '../../routes/healthz.js'
+import taskRoutes from '../../routes/tasks.js'
 
 export interface AppOptions {
   machine: Machine
@@ -48,9 +51,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     readOnly: opts.readOnly ?? false,
     writerCpu: opts.writerCpu ?? opts.machine.onlineCpus()[0],
   })
-  for (const s of API_SCHEMAS) app.addSchema(s)
+  for (const s of [...API_SCHEMAS, ...CONTROL_SCHEMAS]) app.addSchema(s)
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'numaemu control API', version: '1', description: 'Simulated tasks, cgroups and memory of a numaemu machine. Kernel files are served at /proc and /sys.' },
+      servers: [],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id.replace(/\W/g, '-') : `def-${i}`) },
+  })
   await app.register(healthRoutes)
   await app.register(apiRoutes, { prefix: '/api/v1' })
+  await app.register(taskRoutes, { prefix: '/api/v1' })
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(kernfsRoutes)
   return app
 }
