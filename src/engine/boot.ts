@@ -30,7 +30,7 @@ export function bootMachine(m: Machine): void {
   const userAlloc = (kind: PageKind, pages: number, cpu: number) => {
     const r = policyAlloc(m, { kind, pages, cpu, memcg: root, policy: DEFAULT_POLICY, il })
     if (r.ok && root) root.usage += pages
-    return r
+    return r.ok ? { ok: true as const, value: r.value[0] } : r
   }
   const isUser = (kind: PageKind) => PAGE_KINDS[kind].lru !== null
 

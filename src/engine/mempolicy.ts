@@ -123,57 +123,68 @@ export function interleaveCounts(nodes: readonly number[], weights: (nid: number
   return out
 }
 
-/**
- * Allocate under a policy: split into the allocator requests the policy makes,
- * all or nothing, then count the numa_mpol_* triplets.
- */
-export function policyAlloc(m: Machine, r: PolicyAllocRequest): Result<Placement[]> {
+/** The allocator requests a policy makes for `pages` pages of a kind (advances `il`). */
+function policySteps(m: Machine, r: PolicyAllocRequest, kind: PageKind, pages: number): Step[] {
   const local = m.nodeOfCpu(r.cpu).id
   const p = r.policy
-  const base = { kind: r.kind, cpu: r.cpu, memcg: r.memcg, allowPrivate: p.flags.includes('private') }
+  const base = { kind, cpu: r.cpu, memcg: r.memcg, allowPrivate: p.flags.includes('private') }
   const steps: Step[] = []
+  if (pages === 0) return steps
   switch (p.mode) {
     case 'default':
     case 'local':
-      steps.push({ req: { ...base, pages: r.pages, nid: local }, intended: local, inMask: null, interleaveTarget: false })
+      steps.push({ req: { ...base, pages, nid: local }, intended: local, inMask: null, interleaveTarget: false })
       break
     case 'preferred':
-      steps.push({ req: { ...base, pages: r.pages, nid: p.nodes[0] }, intended: p.nodes[0], inMask: null, interleaveTarget: false })
+      steps.push({ req: { ...base, pages, nid: p.nodes[0] }, intended: p.nodes[0], inMask: null, interleaveTarget: false })
       break
     case 'bind':
-      steps.push({ req: { ...base, pages: r.pages, nid: local, nodemask: p.nodes }, intended: local, inMask: (n) => p.nodes.includes(n), interleaveTarget: false })
+      steps.push({ req: { ...base, pages, nid: local, nodemask: p.nodes }, intended: local, inMask: (n) => p.nodes.includes(n), interleaveTarget: false })
       break
     case 'preferred_many': {
       // First only the policy's nodes; what they cannot take falls back anywhere.
       const inMask = (n: number) => p.nodes.includes(n)
-      const first = Math.min(r.pages, m.allocatable({ ...base, pages: r.pages, nid: local, nodemask: p.nodes }))
+      const first = Math.min(pages, m.allocatable({ ...base, pages, nid: local, nodemask: p.nodes }))
       if (first > 0) steps.push({ req: { ...base, pages: first, nid: local, nodemask: p.nodes }, intended: local, inMask, interleaveTarget: false })
-      if (r.pages - first > 0) steps.push({ req: { ...base, pages: r.pages - first, nid: local, allowPrivate: false }, intended: local, inMask, interleaveTarget: false })
+      if (pages - first > 0) steps.push({ req: { ...base, pages: pages - first, nid: local, allowPrivate: false }, intended: local, inMask, interleaveTarget: false })
       break
     }
     case 'interleave':
     case 'weighted_interleave': {
       const weights = p.mode === 'weighted_interleave' ? (n: number) => m.weightedInterleave.weight(n) : () => 1
-      const counts = interleaveCounts(p.nodes, weights, { ...r.il }, r.pages)
-      for (const [nid, n] of counts) steps.push({ req: { ...base, pages: n, nid }, intended: nid, inMask: null, interleaveTarget: true })
+      for (const [nid, n] of interleaveCounts(p.nodes, weights, r.il, pages)) {
+        steps.push({ req: { ...base, pages: n, nid }, intended: nid, inMask: null, interleaveTarget: true })
+      }
       break
     }
   }
-  // Plan every step against the same free counts before committing any.
+  return steps
+}
+
+/**
+ * Allocate under a policy: split into the allocator requests the policy makes,
+ * plan them all (and `extra` allocations placed by the same policy, such as the
+ * page tables mapping the pages) against the same free pages, then commit and count
+ * the numa_mpol_* triplets. All or nothing.
+ */
+export function policyAlloc(m: Machine, r: PolicyAllocRequest, extra: ReadonlyArray<{ kind: PageKind; pages: number }> = []): Result<Placement[][]> {
+  const il = { ...r.il }
+  const groups = [{ kind: r.kind, pages: r.pages }, ...extra].map((g) => policySteps(m, { ...r, il }, g.kind, g.pages))
+  const steps = groups.flat()
   const plans = m.planAllocMany(steps.map((s) => s.req))
   if (!plans.ok) return plans
-  if (p.mode === 'interleave' || p.mode === 'weighted_interleave') {
-    const weights = p.mode === 'weighted_interleave' ? (n: number) => m.weightedInterleave.weight(n) : () => 1
-    interleaveCounts(p.nodes, weights, r.il, r.pages)
-  }
-  const all: Placement[] = []
-  steps.forEach((s, i) => {
-    const placements = plans.value[i]
-    m.commitAlloc({ ...s.req, interleave: s.interleaveTarget }, placements)
-    countMpol(m, countedMode(p), s.intended, s.inMask, placements, r.memcg)
-    all.push(...placements)
+  Object.assign(r.il, il)
+  const out: Placement[][] = groups.map(() => [])
+  let i = 0
+  groups.forEach((g, gi) => {
+    for (const s of g) {
+      const placements = plans.value[i++]
+      m.commitAlloc({ ...s.req, interleave: s.interleaveTarget }, placements)
+      countMpol(m, countedMode(r.policy), s.intended, s.inMask, placements, r.memcg)
+      out[gi].push(...placements)
+    }
   })
-  return { ok: true, value: all }
+  return { ok: true, value: out }
 }
 
 function mpolItem(mode: MpolMode, what: 'hit' | 'miss' | 'foreign'): NodeItem {

@@ -228,24 +228,19 @@ export class Tasks {
       if (!c.ok) return c
       if (t.oomKilled) return err('ENOMEM', `task ${t.pid} was OOM-killed`)
     }
-    const saved = { ...t.il }
-    const r = policyAlloc(this.m, { kind, pages, cpu: t.cpu, memcg, policy: t.policy, il: t.il })
+    // Page tables come from alloc_pages() too, so the task's policy places them with the pages.
+    const r = policyAlloc(this.m, { kind, pages, cpu: t.cpu, memcg, policy: t.policy, il: t.il },
+      tables > 0 ? [{ kind: 'pagetable', pages: tables }] : [])
     if (!r.ok) {
-      Object.assign(t.il, saved)
       if (memcg) this.uncharge(memcg, total)
       return r
     }
-    this.hold(t, memcg, kind, r.value)
-    if (tables > 0) {
-      // Page tables come from alloc_pages() too, so the task's policy places them.
-      const pt = policyAlloc(this.m, { kind: 'pagetable', pages: tables, cpu: t.cpu, memcg, policy: t.policy, il: t.il })
-      if (pt.ok) this.hold(t, memcg, 'pagetable', pt.value)
-      else if (memcg) this.uncharge(memcg, tables)
-    }
+    this.hold(t, memcg, kind, r.value[0])
+    if (tables > 0) this.hold(t, memcg, 'pagetable', r.value[1])
     if (MAPPED.has(kind) || kind === 'file') this.countEvent(memcg, 'pgfault', pages)
     if (kind === 'file' || kind === 'file_mapped') this.countEvent(memcg, 'pgpgin', pages * 4)
     if (memcg) this.afterCharge(memcg, t)
-    return r
+    return { ok: true, value: r.value[0] }
   }
 
   private tablesNeeded(mapped: number): number {
