@@ -193,6 +193,53 @@ function allocFigures(): AllocFigure[] {
   return rows
 }
 
+// ---------------------------------------------------------------- task allocation
+
+interface TaskAllocFigure { path: string; pagesPerCall: number; callsPerSec: number; pagesPerSec: number; p50Ms?: number; p99Ms?: number }
+
+/**
+ * A task in a memcg allocating and freeing anon memory under an interleave policy:
+ * memcg charging, policy placement, page tables and numa_mpol counters included.
+ * In process, then through POST /api/v1/tasks/:pid/{alloc,free} with autocannon.
+ */
+async function taskAllocFigures(servers: FastifyInstance[]): Promise<TaskAllocFigure[]> {
+  const machine = createMachine(presetSpec('default'))
+  const tasks = machine.tasks
+  const cg = tasks.mkdir('/bench')
+  if (!cg.ok) throw new Error(cg.reason)
+  tasks.setSubtreeControl(machine.root, [{ enable: true, name: 'memory' }])
+  const made = tasks.create({ cgroup: '/bench', cpu: 0, comm: 'bench' })
+  if (!made.ok) throw new Error(made.reason)
+  const task = made.value
+  tasks.setPolicy(task, 'interleave', [0, 1], [])
+  const inProcess = opsPerSec(() => {
+    const a = tasks.allocate(task, 'anon', ALLOC_PAGES)
+    if (!a.ok) throw new Error(a.reason)
+    const f = tasks.release(task, 'anon', ALLOC_PAGES)
+    if (!f.ok) throw new Error(f.reason)
+    return 1
+  }, 1000) * 2
+
+  const app = await buildApp({ machine })
+  servers.push(app)
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  const body = JSON.stringify({ kind: 'anon', pages: ALLOC_PAGES })
+  const headers = { 'content-type': 'application/json' }
+  const r = await autocannon({
+    url, connections: 1, duration: 3, workers: 1,
+    // Alloc then free on one connection, so the task's holdings stay bounded.
+    requests: [
+      { method: 'POST', path: `/api/v1/tasks/${task.pid}/alloc`, body, headers },
+      { method: 'POST', path: `/api/v1/tasks/${task.pid}/free`, body, headers },
+    ],
+  })
+  if (r.non2xx || r.errors) throw new Error(`task allocation over HTTP: ${r.non2xx} non-2xx, ${r.errors} errors`)
+  return [
+    { path: 'in process (Tasks.allocate/release)', pagesPerCall: ALLOC_PAGES, callsPerSec: round(inProcess), pagesPerSec: round(inProcess * ALLOC_PAGES) },
+    { path: 'HTTP /api/v1/tasks/:pid/alloc|free', pagesPerCall: ALLOC_PAGES, callsPerSec: round(r.requests.average), pagesPerSec: round(r.requests.average * ALLOC_PAGES), p50Ms: r.latency.p50, p99Ms: r.latency.p99 },
+  ]
+}
+
 // ---------------------------------------------------------------- HTTP
 
 interface LoadFigure { reqPerSec: number; p50Ms: number; p99Ms: number; requests: number; errors: number; non2xx: number; mismatches: number }
@@ -296,6 +343,11 @@ async function main(): Promise<void> {
       preset: a.preset, 'cycles/s': a.cyclesPerSec, 'calls/s': a.callsPerSec, 'pages/s': a.pagesPerSec, 'baseline calls/s': a.baselineCallsPerSec, ratio: a.ratio,
     })))
 
+    const taskAlloc = await taskAllocFigures(servers)
+    printTable(`Task allocation: ${ALLOC_PAGES}-page anon alloc/free in a memcg under interleave (in process, and through the API)`, taskAlloc.map((a) => ({
+      path: a.path, 'calls/s': a.callsPerSec, 'pages/s': a.pagesPerSec, 'p50 ms': a.p50Ms ?? '', 'p99 ms': a.p99Ms ?? '',
+    })))
+
     console.log(`\nHTTP: autocannon, ${HTTP.connections} connections, per file ${HTTP.warmupSec} s warm-up then ${HTTP.rounds} alternating rounds of ${HTTP.roundSec} s per server, 127.0.0.1 ...`)
     const http = await httpFigures(servers)
     const httpRows: Array<Record<string, string | number>> = []
@@ -318,6 +370,7 @@ async function main(): Promise<void> {
       http: { goalRatio: HTTP_GOAL, goalMet: met, connections: HTTP.connections, rounds: HTTP.rounds, roundSec: HTTP.roundSec, results: http },
       render,
       alloc,
+      taskAlloc,
       memory,
     }
     console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`)
