@@ -19,6 +19,10 @@ import { Rng } from './rng.js'
 import { Cgroup } from './cgroup.js'
 import { WeightedInterleave } from './weighted-interleave.js'
 import { Tasks } from './tasks.js'
+import { Regions } from './region.js'
+import { Pghot } from './pghot.js'
+import { Kswapd } from './kswapd.js'
+import { Simulation } from './sim.js'
 import { HPAGE_PAGES, HugetlbPool } from './hugetlb.js'
 import type { MachineSpec } from './spec.js'
 import { computeTiers, type TierInfo } from './tiers.js'
@@ -84,7 +88,14 @@ export class Machine {
   readonly weightedInterleave: WeightedInterleave
   /** Simulated tasks, the cgroup hierarchy's charging and the percpu area. */
   readonly tasks: Tasks
+  /** Workload memory with page identities (what pghot and kswapd move). */
+  readonly regions: Regions
+  readonly kswapd: Kswapd
   tiers: TierInfo
+  /** Hot page tracking and promotion; built after the tiers it depends on. */
+  readonly pghot: Pghot
+  /** Workloads and the daemons that run as simulated time passes. */
+  readonly sim: Simulation
   /** Bumped on every change, so readers can cache rendered text per generation. */
   generation = 0
   /** Bumped when the set of files changes (tiers, cgroups), so the file tree is rebuilt. */
@@ -136,7 +147,12 @@ export class Machine {
     this.root = new Cgroup('', null, this.nodes.length)
     this.weightedInterleave = new WeightedInterleave(this)
     this.tasks = new Tasks(this)
+    this.regions = new Regions(this)
+    this.kswapd = new Kswapd(this)
     this.tiers = computeTiers(this)
+    this.pghot = new Pghot(this)
+    this.pghot.owners.push(this.regions)
+    this.sim = new Simulation(this)
     this.numaBalancing = this.kconfig.NUMA_BALANCING && this.memoryNodes().length > 1 ? 1 : 0
     this.initWatermarks()
   }
@@ -367,6 +383,8 @@ export class Machine {
       this.kindGlobals(req.kind, node, n)
       if (req.memcg) this.memcgAccount(req.memcg, req.kind, this.nodeIndex(z.nid), n)
       this.events[EVENT_IDX[`pgalloc_${z.type.toLowerCase()}`]] += n
+      // Dipping below the low watermark wakes the node's kswapd.
+      if (z.free < z.wmark.low) this.kswapd.wake(z.nid)
       if (this.numaStat) {
         if (prefZone && prefZone.nid !== z.nid) {
           this.numaInc(z, 'numa_miss', n)
@@ -379,6 +397,14 @@ export class Machine {
       }
     }
     this.touch()
+  }
+
+  wakeKswapd(nid: number): void { this.kswapd.wake(nid) }
+
+  eventIndex(name: string): number {
+    const i = EVENT_IDX[name]
+    if (i === undefined) throw new RangeError(`no vm event ${name}`)
+    return i
   }
 
   private numaInc(z: Zone, item: NumaItem, n: number): void { z.numa[NUMA_IDX[item]] += n }

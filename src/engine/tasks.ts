@@ -529,6 +529,50 @@ export class Tasks {
     return victims.length
   }
 
+  /**
+   * Drop up to `need` clean page-cache pages on a node (reclaim): the cache the
+   * system holds since boot first, then tasks' file pages. Returns pages dropped.
+   */
+  dropPageCache(nid: number, need: number, who: 'kswapd' | 'direct'): number {
+    const node = this.m.node(nid)
+    if (!node || need <= 0) return 0
+    let got = 0
+    const owned = new Map<Zone, number>()
+    for (const t of this.table.values()) {
+      for (const byKind of t.holdings.values()) {
+        for (const kind of ['file', 'file_mapped'] as PageKind[]) {
+          for (const [z, n] of byKind.get(kind) ?? []) if (z.nid === nid) owned.set(z, (owned.get(z) ?? 0) + n)
+        }
+      }
+    }
+    const root = this.m.kconfig.MEMCG ? this.root : null
+    for (const z of [...node.zones].reverse()) {
+      if (got >= need) break
+      const unowned = z.usedOf('file') - (owned.get(z) ?? 0)
+      const n = Math.min(unowned, need - got)
+      if (n <= 0) continue
+      this.m.free('file', [{ zone: z, pages: n }], root)
+      if (root) this.uncharge(root, n)
+      got += n
+    }
+    const count = (memcg: Cgroup | null, n: number) => {
+      for (const e of [`pgscan_${who}`, `pgsteal_${who}`, 'pgscan_file', 'pgsteal_file']) this.countEvent(memcg, e, n)
+    }
+    if (got > 0) count(root, got)
+    for (const t of [...this.table.values()]) {
+      if (got >= need) break
+      for (const [memcg] of [...t.holdings]) {
+        const have = t.pagesOf('file', nid)
+        const n = Math.min(have, need - got)
+        if (n <= 0) break
+        this.releaseRaw(t, 'file', n, nid)
+        count(memcg, n)
+        got += n
+      }
+    }
+    return got
+  }
+
   // ------------------------------------------------------------- helpers for files
 
   /** memory.current in bytes. */
