@@ -24,6 +24,8 @@ Options:
   --log-level L     fatal, error, warn, info, debug, trace or silent (default info)
   --token T         require "Authorization: Bearer T" on writes (needed off loopback)
   --read-only       refuse every write with EROFS (also allows binding off loopback)
+  --clock C         simulated time: "real" (default), "xN" (N times faster) or "manual"
+                    (only POST /api/v1/sim/step moves it)
   -h, --help        this text
 `
 
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
       options: {
         config: { type: 'string' }, preset: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         seed: { type: 'string' }, 'log-level': { type: 'string' }, token: { type: 'string' }, 'read-only': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
+        help: { type: 'boolean', short: 'h' }, clock: { type: 'string' },
       },
       strict: true,
     }).values
@@ -63,6 +65,12 @@ async function main(): Promise<void> {
     if (!/^\d+$/.test(args.seed) || Number(args.seed) > 4294967295) fail(`--seed: "${args.seed}" is not an integer in 0..4294967295`)
     seed = Number(args.seed)
   }
+  const clockArg = args.clock ?? 'real'
+  let clock: 'manual' | number
+  if (clockArg === 'manual') clock = 'manual'
+  else if (clockArg === 'real') clock = 1
+  else if (/^x\d+(\.\d+)?$/.test(clockArg) && Number(clockArg.slice(1)) > 0) clock = Number(clockArg.slice(1))
+  else fail(`--clock: "${clockArg}" is not real, manual or xN`)
   const level = args['log-level'] ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) fail(`--log-level: unknown level "${level}"`)
   if (!isLoopback(host) && !args.token && !args['read-only']) {
@@ -88,7 +96,7 @@ async function main(): Promise<void> {
 
   const logger = pino({ level })
   const machine = createMachine(spec)
-  const app = await buildApp({ machine, token: args.token ?? null, readOnly: args['read-only'] ?? false, logger })
+  const app = await buildApp({ machine, token: args.token ?? null, readOnly: args['read-only'] ?? false, logger, clock })
   const close = async () => { await app.close(); process.exit(0) }
   process.on('SIGINT', close)
   process.on('SIGTERM', close)

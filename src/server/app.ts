@@ -6,12 +6,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import { API_SCHEMAS } from '../../schemas/api.js'
 import { CONTROL_SCHEMAS } from '../../schemas/control.js'
+import { SIM_SCHEMAS } from '../../schemas/sim.js'
 import type { Machine } from '../engine/machine.js'
 import { KernFs } from '../kernfs/registry.js'
 import kernfsRoutes from '../../routes/kernfs.js'
 import apiRoutes from '../../routes/api.js'
 import healthRoutes from '../../routes/healthz.js'
 import taskRoutes from '../../routes/tasks.js'
+import simRoutes from '../../routes/sim.js'
 
 export interface AppOptions {
   machine: Machine
@@ -22,18 +24,38 @@ export interface AppOptions {
   logger?: FastifyBaseLogger
   /** CPU the writing shell runs on (decides local/other for allocations writes cause). */
   writerCpu?: number
+  /**
+   * How simulated time moves: 'manual' (only POST /api/v1/sim/step), or a factor of
+   * wall time (1 = real time, 10 = ten times faster).
+   */
+  clock?: 'manual' | number
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     machine: Machine
     kernfs: KernFs
-    numaemu: { token: string | null; readOnly: boolean; writerCpu: number }
+    numaemu: { token: string | null; readOnly: boolean; writerCpu: number; clock: 'manual' | number }
   }
 }
 
 /** Largest request body accepted on kernel paths; each filesystem then applies its own cap. */
 export const MAX_WRITE_BYTES = 1 << 20
+
+/** Wall-clock driver of simulated time: every tick advances the machine by elapsed wall time × factor. */
+const TICK_MS = 100
+function startTicker(app: FastifyInstance, clock: 'manual' | number): void {
+  if (clock === 'manual') return
+  let last = performance.now()
+  const timer = setInterval(() => {
+    const now = performance.now()
+    const ms = Math.round((now - last) * clock)
+    last = now
+    if (ms > 0) app.machine.sim.step(ms)
+  }, TICK_MS)
+  timer.unref()
+  app.addHook('onClose', async () => clearInterval(timer))
+}
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -50,8 +72,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     token: opts.token ?? null,
     readOnly: opts.readOnly ?? false,
     writerCpu: opts.writerCpu ?? opts.machine.onlineCpus()[0],
+    clock: opts.clock ?? 'manual',
   })
-  for (const s of [...API_SCHEMAS, ...CONTROL_SCHEMAS]) app.addSchema(s)
+  startTicker(app, opts.clock ?? 'manual')
+  for (const s of [...API_SCHEMAS, ...CONTROL_SCHEMAS, ...SIM_SCHEMAS]) app.addSchema(s)
   await app.register(swagger, {
     openapi: {
       info: { title: 'numaemu control API', version: '1', description: 'Simulated tasks, cgroups and memory of a numaemu machine. Kernel files are served at /proc and /sys.' },
@@ -62,6 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(apiRoutes, { prefix: '/api/v1' })
   await app.register(taskRoutes, { prefix: '/api/v1' })
+  await app.register(simRoutes, { prefix: '/api/v1' })
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(kernfsRoutes)
   return app
