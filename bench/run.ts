@@ -193,6 +193,49 @@ function allocFigures(): AllocFigure[] {
   return rows
 }
 
+// ---------------------------------------------------------------- pghot
+
+interface PghotFigure { preset: string; eventsPerSec: number; baselinePerSec: number; ratio: number; metadataMiB: number; lowerTierPages: number; bytesPerPage: number }
+
+/**
+ * pghot_record_access() on random PFNs of the lower-tier node (hint-fault source,
+ * accessing node 0), against the bare cost of bumping a byte of a Uint8Array at the
+ * same indices. Also what the hotness metadata costs on the preset.
+ */
+function pghotFigures(): PghotFigure[] {
+  const rows: PghotFigure[] = []
+  for (const preset of ['default', 'seed-002'] as const) {
+    const machine = createMachine(presetSpec(preset))
+    machine.pghot.srcEnabled = 3
+    const lower = [...machine.pghot.maps.values()][0]
+    const n = 1 << 20
+    const pfns = new Float64Array(n)
+    const idx = new Uint32Array(n)
+    let x = 12345
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0
+      idx[i] = x % lower.pages
+      pfns[i] = lower.basePfn + idx[i]
+    }
+    const jiffies = machine.clock.jiffies()
+    let i = 0
+    const plain = new Uint8Array(lower.pages)
+    const { a, b } = compareOps(() => {
+      for (let k = 0; k < 1000; k++) machine.pghot.recordAccess(pfns[(i++) & (n - 1)], lower.nid, 0, 0, jiffies, true)
+      return 1000
+    }, () => {
+      for (let k = 0; k < 1000; k++) plain[idx[(i++) & (n - 1)]]++
+      return 1000
+    })
+    const bytes = machine.pghot.metadataBytes()
+    rows.push({
+      preset, eventsPerSec: round(a * 1000), baselinePerSec: round(b * 1000), ratio: round(a / b, 3),
+      metadataMiB: round(bytes / MiB, 1), lowerTierPages: lower.pages, bytesPerPage: round(bytes / lower.pages, 4),
+    })
+  }
+  return rows
+}
+
 // ---------------------------------------------------------------- task allocation
 
 interface TaskAllocFigure { path: string; pagesPerCall: number; callsPerSec: number; pagesPerSec: number; p50Ms?: number; p99Ms?: number }
@@ -343,6 +386,11 @@ async function main(): Promise<void> {
       preset: a.preset, 'cycles/s': a.cyclesPerSec, 'calls/s': a.callsPerSec, 'pages/s': a.pagesPerSec, 'baseline calls/s': a.baselineCallsPerSec, ratio: a.ratio,
     })))
 
+    const pghot = pghotFigures()
+    printTable('pghot: record_access events/s (goal ≥ 20 M/s) vs a bare Uint8Array increment; hotness metadata per lower-tier page', pghot.map((p) => ({
+      preset: p.preset, 'events/s': p.eventsPerSec, 'baseline/s': p.baselinePerSec, ratio: p.ratio, 'metadata MiB': p.metadataMiB, 'lower-tier pages': p.lowerTierPages, 'bytes/page': p.bytesPerPage,
+    })))
+
     const taskAlloc = await taskAllocFigures(servers)
     printTable(`Task allocation: ${ALLOC_PAGES}-page anon alloc/free in a memcg under interleave (in process, and through the API)`, taskAlloc.map((a) => ({
       path: a.path, 'calls/s': a.callsPerSec, 'pages/s': a.pagesPerSec, 'p50 ms': a.p50Ms ?? '', 'p99 ms': a.p99Ms ?? '',
@@ -371,6 +419,7 @@ async function main(): Promise<void> {
       render,
       alloc,
       taskAlloc,
+      pghot,
       memory,
     }
     console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`)

@@ -5,8 +5,7 @@ export const stepSchema = {
   properties: { ms: { type: 'number', minimum: 0, maximum: 86400000, description: 'simulated milliseconds to advance' } },
 } as const
 
-export const patternSchema = {
-  $id: 'numaemu/pattern',
+const patternVariants = {
   oneOf: [
     { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { const: 'uniform' } } },
     { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { const: 'sequential' } } },
@@ -21,6 +20,8 @@ export const patternSchema = {
   ],
 } as const
 
+export const patternSchema = { $id: 'numaemu/pattern', ...patternVariants } as const
+
 export const workloadSchema = {
   $id: 'numaemu/workload',
   type: 'object', additionalProperties: false, required: ['pid', 'threads'],
@@ -31,7 +32,8 @@ export const workloadSchema = {
     bytes: { type: 'integer', minimum: 4096, maximum: 4398046511104 },
     threads: { type: 'integer', minimum: 1, maximum: 4096 },
     cpus: { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, description: 'CPUs the threads run on, round robin; default the task\'s CPU' },
-    pattern: { $ref: 'numaemu/pattern#' },
+    // Inline: a $ref inside a schema with a relative $id would resolve against that id.
+    pattern: patternVariants,
     accessesPerThread: { type: ['number', 'null'], minimum: 1, default: null, description: 'work per thread; null runs until stopped' },
     loadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.5 },
     mlp: { type: 'number', minimum: 1, maximum: 64, default: 1, description: 'outstanding misses per thread' },

@@ -39,8 +39,8 @@ export const PRECISE_LAYOUT: RecordLayout = {
 
 const mask = (width: number) => (width >= 32 ? 0xffffffff : (1 << width) - 1) >>> 0
 
-/** Low 32 bits of a jiffies value (all the arithmetic below needs is the low bits). */
-const low32 = (j: number) => (j % 4294967296 + 4294967296) % 4294967296
+/** Low 32 bits of a jiffies value (all the arithmetic below needs is the low bits); ToUint32 is exactly that. */
+const low32 = (j: number) => j >>> 0
 
 export function freqMax(l: RecordLayout): number { return mask(l.freqWidth) }
 export function nidMax(l: RecordLayout): number { return l.nidWidth ? mask(l.nidWidth) : 0 }
@@ -84,3 +84,38 @@ export function updateRecord(l: RecordLayout, old: number, nid: number, now: num
 }
 
 export function isReady(l: RecordLayout, v: number): boolean { return ((v >>> l.readyBit) & 1) === 1 }
+
+/**
+ * updateRecord() specialised for one layout, with every mask a constant: the same
+ * arithmetic, fast enough for tens of millions of accesses a second.
+ */
+export function recordUpdater(l: RecordLayout): (old: number, nid: number, now: number, windowMs: number, threshold: number) => number {
+  const fMask = mask(l.freqWidth), tMask = mask(l.timeWidth), nMask = l.nidWidth ? mask(l.nidWidth) : 0
+  const fShift = l.freqShift, tShift = l.timeShift, nShift = l.nidShift, ready = (1 << l.readyBit) >>> 0
+  if (l.precise) {
+    const keep = ~((nMask << nShift) | (fMask << fShift) | (tMask << tShift)) >>> 0
+    return (old, nid, now, windowMs, threshold) => {
+      const time = (now >>> 0) & tMask
+      const oldFreq = (old >>> fShift) & fMask
+      const oldTime = (old >>> tShift) & tMask
+      const latency = (time - oldTime) & tMask
+      const freq = latency > windowMs ? 1 : oldFreq < fMask ? oldFreq + 1 : oldFreq
+      let v = ((old & keep) | ((nid & nMask) << nShift) | (freq << fShift) | (time << tShift)) >>> 0
+      if (freq >= threshold) v = (v | ready) >>> 0
+      return v
+    }
+  }
+  const bShift = l.timeBucketShift, bMask = (tMask << bShift) >>> 0
+  const keep = ~((fMask << fShift) | (tMask << tShift)) & 0xff
+  return (old, _nid, now, windowMs, threshold) => {
+    const n32 = now >>> 0
+    const time = (n32 >>> bShift) & tMask
+    const oldFreq = (old >>> fShift) & fMask
+    const oldTime = (old >>> tShift) & tMask
+    const latency = ((n32 & bMask) - (oldTime << bShift)) & bMask
+    const freq = latency > windowMs ? 1 : oldFreq < fMask ? oldFreq + 1 : oldFreq
+    let v = (old & keep) | (freq << fShift) | (time << tShift)
+    if (freq >= threshold) v |= ready
+    return v
+  }
+}

@@ -9,7 +9,7 @@
 import type { Machine } from './machine.js'
 import type { NumaNode } from './node.js'
 import {
-  DEFAULT_LAYOUT, PRECISE_LAYOUT, accessLatency, decode, isReady, nidMax, updateRecord, type RecordLayout,
+  DEFAULT_LAYOUT, PRECISE_LAYOUT, accessLatency, decode, isReady, nidMax, recordUpdater, type RecordLayout,
 } from './pghot-record.js'
 import { SECTION_PAGES } from './spec.js'
 
@@ -71,10 +71,23 @@ export class Pghot {
   readonly nextWake = new Map<number, number>()
   readonly targets = new Map<number, TargetState>()
   owners: PageOwner[] = []
+  // Event indices resolved once: record_access is the hottest path of the simulation.
+  private readonly evHintfaults: number
+  private readonly evHwhints: number
+  private readonly evAccesses: number
+  private readonly update: ReturnType<typeof recordUpdater>
+  /** Lower-tier node maps and top-tier flags indexed by node id, for the record path. */
+  private mapByNid: Array<NodeMap | undefined> = []
+  private toptierByNid: boolean[] = []
 
   constructor(private readonly m: Machine) {
     this.layout = m.kconfig.PGHOT_PRECISE ? PRECISE_LAYOUT : DEFAULT_LAYOUT
     this.freqWindowMs = this.layout.defaultFreqWindowMs
+    const ev = (name: string) => (m.kconfig.PGHOT ? m.eventIndex(name) : -1)
+    this.evHintfaults = ev('pghot_recorded_hintfaults')
+    this.evHwhints = ev('pghot_recorded_hwhints')
+    this.evAccesses = ev('pghot_recorded_accesses')
+    this.update = recordUpdater(this.layout)
     this.rebuild()
   }
 
@@ -92,6 +105,10 @@ export class Pghot {
       this.maps.set(n.id, new NodeMap(n.id, base, last.startPfn + last.spanned - base, this.layout))
       this.nextWake.set(n.id, this.m.clock.nowMs() + this.kmigratedSleepMs)
     }
+    this.mapByNid = []
+    this.toptierByNid = []
+    for (const [nid, map] of this.maps) this.mapByNid[nid] = map
+    for (const nid of this.m.tiers.toptier) this.toptierByNid[nid] = true
   }
 
   /** Bytes the hotness metadata takes (the kernel's cost: 1 or 4 bytes per lower-tier page). */
@@ -99,6 +116,12 @@ export class Pghot {
     let s = 0
     for (const map of this.maps.values()) s += map.records.byteLength + map.sectionHot.byteLength
     return s
+  }
+
+  /** The record of a PFN (for inspection and tests); undefined off the lower-tier nodes. */
+  record(pfn: number): number | undefined {
+    const map = this.nodeOfPfn(pfn)
+    return map ? map.records[pfn - map.basePfn] : undefined
   }
 
   nodeOfPfn(pfn: number): NodeMap | undefined {
@@ -111,6 +134,7 @@ export class Pghot {
   /** pghot_nid_valid(): any nid in default mode; an online top-tier node (or none) in precision mode. */
   nidValid(nid: number): boolean {
     if (!this.layout.precise || nid < 0) return true
+    if (nid > 1023) return false
     return nid <= nidMax(this.layout) && !!this.m.node(nid) && this.m.tiers.toptier.has(nid)
   }
 
@@ -122,26 +146,28 @@ export class Pghot {
   recordAccess(pfn: number, srcNid: number, nid: number, src: number, now: number, isLru: boolean): void {
     if (!this.enabled) return
     if (!this.nidValid(nid)) return
+    const events = this.m.events
     if (src === PGHOT_HINTFAULTS) {
       if (!this.srcOn(PGHOT_HINTFAULTS)) return
-      this.m.addEvent('pghot_recorded_hintfaults', 1)
+      events[this.evHintfaults]++
     } else if (src === PGHOT_HWHINTS) {
       if (!this.srcOn(PGHOT_HWHINTS)) return
-      this.m.addEvent('pghot_recorded_hwhints', 1)
+      events[this.evHwhints]++
     } else {
       return
     }
+    this.m.touch()
     if (srcNid === nid) return
-    if (this.m.tiers.toptier.has(srcNid)) return
+    if (this.toptierByNid[srcNid]) return
     if (!isLru) return
-    const map = this.maps.get(srcNid)
+    const map = this.mapByNid[srcNid]
     if (!map) return
     const idx = pfn - map.basePfn
     if (idx < 0 || idx >= map.pages) return
-    this.m.addEvent('pghot_recorded_accesses', 1)
+    events[this.evAccesses]++
     const target = this.layout.precise ? (nid < 0 ? this.targetNid : nid) : 0
     const old = map.records[idx]
-    const v = updateRecord(this.layout, old, target, now, this.freqWindowMs, this.freqThreshold)
+    const v = this.update(old, target, now, this.freqWindowMs, this.freqThreshold)
     map.records[idx] = v
     if (isReady(this.layout, v)) {
       if (!isReady(this.layout, old)) map.readyList.push(idx)
