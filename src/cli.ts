@@ -8,6 +8,7 @@ import { ConfigError, presetSpec, resolveConfig } from './config/load.js'
 import { PRESET_NAMES } from './config/presets.js'
 import { createMachine } from './engine/index.js'
 import { buildApp } from './server/app.js'
+import { Mirror } from './server/mirror.js'
 
 const HELP = `numaemu - a simulated Linux machine with NUMA memory tiering, served over HTTP
 
@@ -24,6 +25,9 @@ Options:
   --log-level L     fatal, error, warn, info, debug, trace or silent (default info)
   --token T         require "Authorization: Bearer T" on writes (needed off loopback)
   --read-only       refuse every write with EROFS (also allows binding off loopback)
+  --mirror DIR      keep DIR/proc/... and DIR/sys/... in step with the files, for agents
+                    that read files (node_exporter --path.procfs=DIR/proc --path.sysfs=DIR/sys)
+  --mirror-interval MS  how often the mirror is refreshed, wall ms (default 1000)
   --clock C         simulated time: "real" (default), "xN" (N times faster) or "manual"
                     (only POST /api/v1/sim/step moves it)
   -h, --help        this text
@@ -47,7 +51,7 @@ async function main(): Promise<void> {
       options: {
         config: { type: 'string' }, preset: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         seed: { type: 'string' }, 'log-level': { type: 'string' }, token: { type: 'string' }, 'read-only': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }, clock: { type: 'string' },
+        help: { type: 'boolean', short: 'h' }, clock: { type: 'string' }, mirror: { type: 'string' }, 'mirror-interval': { type: 'string' },
       },
       strict: true,
     }).values
@@ -71,6 +75,8 @@ async function main(): Promise<void> {
   else if (clockArg === 'real') clock = 1
   else if (/^x\d+(\.\d+)?$/.test(clockArg) && Number(clockArg.slice(1)) > 0) clock = Number(clockArg.slice(1))
   else fail(`--clock: "${clockArg}" is not real, manual or xN`)
+  const mirrorMs = Number(args['mirror-interval'] ?? '1000')
+  if (!Number.isInteger(mirrorMs) || mirrorMs < 10) fail(`--mirror-interval: "${args['mirror-interval']}" is not a whole number of ms ≥ 10`)
   const level = args['log-level'] ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) fail(`--log-level: unknown level "${level}"`)
   if (!isLoopback(host) && !args.token && !args['read-only']) {
@@ -100,6 +106,15 @@ async function main(): Promise<void> {
   const close = async () => { await app.close(); process.exit(0) }
   process.on('SIGINT', close)
   process.on('SIGTERM', close)
+  if (args.mirror) {
+    const mirror = new Mirror(app.kernfs, args.mirror, () => machine.generation)
+    try { mirror.sync() } catch (err) { fail(`--mirror: cannot write ${args.mirror}: ${(err as Error).message}`) }
+    const timer = setInterval(() => {
+      try { mirror.sync() } catch (err) { logger.error({ err }, 'mirror update failed') }
+    }, mirrorMs)
+    app.addHook('onClose', async () => clearInterval(timer))
+    logger.info({ dir: args.mirror, intervalMs: mirrorMs }, 'mirroring files')
+  }
   await app.listen({ host, port })
   logger.info({ machine: spec.name, nodes: spec.nodes.length, cpus: machine.onlineCpus().length, seed: spec.seed }, 'machine booted')
 }

@@ -23,6 +23,7 @@ import { EVENT_IDX, NUMA_IDX } from '../../src/counters/vmstat-items.js'
 import { HPAGE_KB } from '../../src/engine/hugetlb.js'
 import { buildApp } from '../../src/server/app.js'
 import { mirrorServed } from './mirror.js'
+import { Mirror } from '../../src/server/mirror.js'
 
 /** A subtest's `t` (the last overload of t.test takes just the callback). */
 type Tt = Parameters<Parameters<typeof t.test>[0]>[0]
@@ -233,7 +234,12 @@ t.teardown(async () => {
 
 // Write-only files (0200, e.g. memory.reclaim) have nothing to mirror.
 const servedPaths = () => app.kernfs.entries().filter((e) => e.file.mode & 0o444).map((e) => e.path)
-const mirrorNow = () => mirrorServed(baseUrl, servedPaths(), dir)
+// The daemon's own --mirror writer; the first test checks it holds exactly what HTTP serves.
+let daemonMirror: Mirror | null = null
+const mirrorNow = async () => {
+  daemonMirror ??= new Mirror(app.kernfs, dir, () => machine.generation)
+  daemonMirror.sync()
+}
 const mirrored = (path: string) => readFileSync(join(dir, path), 'utf8')
 const nodeDir = (nid: number) => `/sys/devices/system/node/node${nid}`
 
@@ -243,8 +249,12 @@ const nsReady: { flags: string[] } | { reason: string } = unshare ? await namesp
 const nsSkip = 'reason' in nsReady ? nsReady.reason : false
 
 await t.test('mirror holds every file the tools read', async (t) => {
-  const r = await mirrorNow()
+  const httpDir = mkdtempSync(join(tmpdir(), 'numaemu-http-'))
+  t.teardown(() => rmSync(httpDir, { recursive: true, force: true }))
+  const r = await mirrorServed(baseUrl, servedPaths(), httpDir)
   t.same(r.refused, [], 'every served file is readable')
+  await mirrorNow()
+  for (const p of r.written) t.equal(readFileSync(join(dir, p), 'utf8'), readFileSync(join(httpDir, p), 'utf8'), `--mirror holds what HTTP serves: ${p}`)
   for (const p of ['/proc/meminfo', '/proc/vmstat', '/proc/zoneinfo', '/sys/devices/system/node/online', ...machine.nodes.flatMap((n) => [`${nodeDir(n.id)}/meminfo`, `${nodeDir(n.id)}/numastat`])]) {
     t.ok(r.written.includes(p), `${p} mirrored`)
   }
