@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ERRNO, type ErrnoName } from '../src/kernfs/errno.js'
+import { refuseChange } from './guard.js'
 
 const ROOTS = ['/proc', '/sys'] as const
 
@@ -64,10 +65,7 @@ export default async function kernfsRoutes(app: FastifyInstance): Promise<void> 
   const write = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = requestPath(req)
     if (!p.ok) return sendErrno(req, reply, 'ENOENT', 'write', req.url, p.reason)
-    if (app.numaemu.readOnly) return sendErrno(req, reply, 'EROFS', 'write', p.path, 'the daemon runs with --read-only')
-    if (app.numaemu.token !== null && req.headers.authorization !== `Bearer ${app.numaemu.token}`) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'UNAUTHORIZED', message: 'writes need the daemon token as a bearer header' })
-    }
+    if (refuseChange(app, req, reply, () => sendErrno(req, reply, 'EROFS', 'write', p.path, 'the daemon runs with --read-only'))) return reply
     const body = req.body instanceof Buffer ? req.body.toString('latin1') : ''
     const r = app.kernfs.write(p.path, body, { cpu: app.numaemu.writerCpu })
     const shown = body.length > 64 ? `${JSON.stringify(body.slice(0, 64))}…` : JSON.stringify(body)
@@ -83,10 +81,7 @@ export default async function kernfsRoutes(app: FastifyInstance): Promise<void> 
   const dirOp = (op: 'mkdir' | 'rmdir') => async (req: FastifyRequest, reply: FastifyReply) => {
     const p = requestPath(req)
     if (!p.ok) return sendErrno(req, reply, 'ENOENT', op, req.url, p.reason)
-    if (app.numaemu.readOnly) return sendErrno(req, reply, 'EROFS', op, p.path, 'the daemon runs with --read-only')
-    if (app.numaemu.token !== null && req.headers.authorization !== `Bearer ${app.numaemu.token}`) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'UNAUTHORIZED', message: 'changes need the daemon token as a bearer header' })
-    }
+    if (refuseChange(app, req, reply, () => sendErrno(req, reply, 'EROFS', op, p.path, 'the daemon runs with --read-only'))) return reply
     const r = op === 'mkdir' ? app.kernfs.mkdir(p.path) : app.kernfs.rmdir(p.path)
     req.log.info({ path: p.path, op, result: r.ok ? 'ok' : r.errno }, `${op} ${r.ok ? 'done' : 'refused'}`)
     if (!r.ok) return sendErrno(req, reply, r.errno, op, p.path, r.reason)

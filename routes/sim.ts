@@ -1,5 +1,6 @@
 /** Simulated time and access workloads. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { guardChanges } from './guard.js'
 import { ERRNO, type ErrnoName } from '../src/kernfs/errno.js'
 import type { Pattern, Workload } from '../src/engine/workload.js'
 import { PAGE_SIZE } from '../src/engine/spec.js'
@@ -21,13 +22,7 @@ export function workloadSummary(w: Workload) {
 
 export default async function simRoutes(app: FastifyInstance): Promise<void> {
   const m = app.machine
-  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.method === 'GET') return
-    if (app.numaemu.readOnly) return fail(reply, 'EROFS', 'the daemon runs with --read-only')
-    if (app.numaemu.token !== null && req.headers.authorization !== `Bearer ${app.numaemu.token}`) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'UNAUTHORIZED', message: 'changes need the daemon token as a bearer header' })
-    }
-  })
+  app.addHook('preHandler', guardChanges(app))
 
   app.get('/sim', { schema: { tags: ['time'], summary: 'Simulated time and workloads' } }, async () => ({
     ms: m.clock.nowMs(), jiffies: m.clock.jiffies(), clock: app.numaemu.clock, workloads: m.sim.workloads.map(workloadSummary),

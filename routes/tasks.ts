@@ -3,6 +3,7 @@
  * (schemas/control.ts), call the engine, map its errno to the status table.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { guardChanges } from './guard.js'
 import { ERRNO, type ErrnoName } from '../src/kernfs/errno.js'
 import { parseList } from '../src/kernfs/format.js'
 import type { Placement } from '../src/engine/machine.js'
@@ -29,14 +30,7 @@ const errorReplies = { 400: { $ref: 'numaemu/error#' }, 404: { $ref: 'numaemu/er
 
 export default async function taskRoutes(app: FastifyInstance): Promise<void> {
   const tasks = app.machine.tasks
-  const guard = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.method === 'GET') return
-    if (app.numaemu.readOnly) return sendFail(reply, { ok: false, errno: 'EROFS', reason: 'the daemon runs with --read-only' })
-    if (app.numaemu.token !== null && req.headers.authorization !== `Bearer ${app.numaemu.token}`) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'UNAUTHORIZED', message: 'changes need the daemon token as a bearer header' })
-    }
-  }
-  app.addHook('preHandler', guard)
+  app.addHook('preHandler', guardChanges(app))
 
   const withTask = (req: FastifyRequest, reply: FastifyReply): Task | null => {
     const pid = Number((req.params as { pid: string }).pid)
