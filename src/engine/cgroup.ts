@@ -34,6 +34,8 @@ export class Cgroup {
   /** Sub-page object charges (percpu, slab objects) in bytes, charged to the page counter in whole pages. */
   objBytes = 0
   readonly eventsLocal: Record<MemoryEvent, number> = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0, oom_group_kill: 0 }
+  /** Events of removed children: still part of this cgroup's hierarchical memory.events. */
+  readonly eventsOfRemoved: Record<MemoryEvent, number> = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0, oom_group_kill: 0 }
   /** lruvec statistics per node position, in memcg units (bytes for slab and percpu, KiB for stacks). */
   readonly nodeStats: Float64Array[]
   readonly memcgStats: Record<MemcgOnly, number> = { kernel: 0, sock: 0, vmalloc: 0, percpu: 0, zswap: 0, zswapped: 0, swap: 0 }
@@ -99,7 +101,7 @@ export class Cgroup {
 
   memoryEvent(e: MemoryEvent): number {
     let s = 0
-    for (const c of this.subtree()) s += c.eventsLocal[e]
+    for (const c of this.subtree()) s += c.eventsLocal[e] + c.eventsOfRemoved[e]
     return s
   }
 }

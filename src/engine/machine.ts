@@ -264,6 +264,7 @@ export class Machine {
     if ((mode & NUMA_BALANCING_MEMORY_TIERING) && this.kconfig.PATCH_PGHOT && !this.kconfig.NUMA_BALANCING_TIERING) {
       return { ok: false, errno: 'EOPNOTSUPP', reason: 'memory tiering mode needs CONFIG_NUMA_BALANCING_TIERING' }
     }
+    if (this.kconfig.PGHOT && !(this.numaBalancing & NUMA_BALANCING_MEMORY_TIERING) && (mode & NUMA_BALANCING_MEMORY_TIERING)) this.pghot.resetTiering()
     this.numaBalancing = mode
     this.touch()
     return { ok: true, value: undefined }
@@ -351,9 +352,9 @@ export class Machine {
   candidateZones(req: AllocRequest, preferred: number): Zone[] {
     const hz = this.highestZoneIdx(req.kind)
     let nodes: NumaNode[]
-    if (req.allowPrivate && req.nodemask) {
-      // A private-node policy uses the private zonelist: the named private nodes first.
-      const priv = this.privateNodes().filter((n) => req.nodemask!.includes(n.id))
+    if (req.allowPrivate) {
+      // A private-node policy uses the private zonelist: the private nodes it names first.
+      const priv = this.privateNodes().filter((n) => (req.nodemask ? req.nodemask.includes(n.id) : n.id === preferred))
       nodes = [...priv, ...this.zonelistNodes(preferred)]
     } else {
       nodes = this.zonelistNodes(preferred)
@@ -393,7 +394,8 @@ export class Machine {
           this.numaInc(z, 'numa_hit', n)
         }
         this.numaInc(z, z.nid === cpuNid ? 'numa_local' : 'numa_other', n)
-        if (req.interleave) this.numaInc(z, 'numa_interleave', n)
+        // Only pages that landed on the interleave target count as interleave hits.
+        if (req.interleave && z.nid === preferred) this.numaInc(z, 'numa_interleave', n)
       }
     }
     this.touch()

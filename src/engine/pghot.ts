@@ -267,6 +267,17 @@ export class Pghot {
     return false
   }
 
+  /** reset_memory_tiering(): switching the tiering bit on restarts every node's threshold window. */
+  resetTiering(): void {
+    const nowMs = this.m.clock.jiffies() >>> 0
+    for (const n of this.m.nodes) {
+      const st = this.target(n.id)
+      st.threshold = 0
+      st.thNrCand = this.m.nodeStat(n, 'pgpromote_candidate')
+      st.thStart = nowMs
+    }
+  }
+
   /** kmigrated_should_migrate_memory(). */
   shouldMigrate(nrPages: number, nid: number, time: number): boolean {
     const node = this.m.node(nid)
@@ -277,9 +288,11 @@ export class Pghot {
       this.m.addNodeStat(nid, 'pgpromote_candidate_nrl', nrPages)
       return true
     }
-    const nowMs = this.m.clock.nowMs() >>> 0
+    // jiffies_to_msecs(jiffies) as an unsigned int: jiffies start at INITIAL_JIFFIES, HZ is 1000.
+    const nowMs = this.m.clock.jiffies() >>> 0
     const defTh = this.freqWindowMs
-    const rateLimit = this.promoteRateLimitMBps * 256
+    // MB_TO_PAGES() shifts the unsigned int sysctl, so it wraps at 2^24 MB/s.
+    const rateLimit = (this.promoteRateLimitMBps << 8) >>> 0
     this.adjustThreshold(nid, st, rateLimit, defTh, nowMs)
     const th = st.threshold || defTh
     if (accessLatency(this.layout, time, this.m.clock.jiffies()) >= th) return false
@@ -304,8 +317,9 @@ export class Pghot {
     const diff = nrCand - st.thNrCand
     const unit = Math.floor((refTh * 2) / MIGRATION_ADJUST_STEPS)
     let th = st.threshold || refTh
-    if (diff > Math.floor((refCand * 11) / 10)) th = Math.max(th - unit, unit)
-    else if (diff < Math.floor((refCand * 9) / 10)) th = Math.min(th + unit, refTh * 2)
+    // unsigned int arithmetic: th - unit wraps when the window grew past the threshold.
+    if (diff > Math.floor((refCand * 11) / 10)) th = Math.max((th - unit) >>> 0, unit)
+    else if (diff < Math.floor((refCand * 9) / 10)) th = Math.min((th + unit) >>> 0, (refTh * 2) >>> 0)
     st.thNrCand = nrCand
     st.threshold = th
   }

@@ -159,6 +159,9 @@ export class Simulation {
     const mode = m.numaBalancing
     if (!m.kconfig.NUMA_BALANCING || mode === 0 || w.finished || nowMs < w.scan.nextAtMs) return
     w.scan.nextAtMs = nowMs + this.numab.scanPeriodMinMs
+    // vma_policy_mof(): only the default policy and policies set with MPOL_F_NUMA_BALANCING are scanned.
+    const pol = w.region.task.policy
+    if (pol.mode !== 'default' && !pol.flags.includes('numa_balancing')) return
     const r = w.region
     const want = Math.floor((this.numab.scanSizeMb * 1024 * 1024) / 4096)
     let marked = 0
@@ -194,7 +197,10 @@ export class Simulation {
       const cpu = w.spec.cpus[Math.floor(w.rng.float() * w.spec.cpus.length)]
       const cpuNid = m.nodeOfCpu(cpu).id
       if (r.nid[v] === cpuNid) local++
-      if (tiering && !m.tiers.toptier.has(r.nid[v])) m.pghot.recordAccess(r.pfn[v], r.nid[v], cpuNid, PGHOT_HINTFAULTS, now, true)
+      // mpol_misplaced(): with MPOL_F_MORON a CPU node outside the policy's nodes is no target, so the page's own node is passed.
+      const pol = r.task.policy
+      const target = pol.flags.includes('numa_balancing') && !pol.nodes.includes(cpuNid) ? r.nid[v] : cpuNid
+      if (tiering && !m.tiers.toptier.has(r.nid[v])) m.pghot.recordAccess(r.pfn[v], r.nid[v], target, PGHOT_HINTFAULTS, now, true)
     }
     w.scan.marked = keep
     if (faults === 0) return

@@ -11,7 +11,7 @@ import type { Errno, Machine, Placement, Result } from './machine.js'
 import { DEFAULT_POLICY, makePolicy, policyAlloc, type InterleaveState, type Mempolicy, type PolicyFlag, type PolicyMode } from './mempolicy.js'
 import type { NumaNode } from './node.js'
 import { PAGE_KINDS, type PageKind } from './page-kinds.js'
-import { PercpuArea } from './percpu.js'
+import { PCPU_MAX_ALLOC, PercpuArea } from './percpu.js'
 import { PAGE_SIZE } from './spec.js'
 import type { Zone } from './zone.js'
 
@@ -123,7 +123,8 @@ export class Tasks {
     parent.nodeStats.forEach((st, i) => { for (let j = 0; j < st.length; j++) st[j] += c.nodeStats[i][j] })
     for (const k of Object.keys(c.memcgStats) as Array<keyof Cgroup['memcgStats']>) parent.memcgStats[k] += c.memcgStats[k]
     for (let j = 0; j < c.events.length; j++) parent.events[j] += c.events[j]
-    for (const e of Object.keys(c.eventsLocal) as MemoryEvent[]) parent.eventsLocal[e] += c.eventsLocal[e]
+    // The parent's memory.events already counted them; its memory.events.local never did.
+    for (const e of Object.keys(c.eventsLocal) as MemoryEvent[]) parent.eventsOfRemoved[e] += c.eventsLocal[e] + c.eventsOfRemoved[e]
     parent.objBytes += c.objBytes
     for (const t of this.table.values()) {
       const held = t.holdings.get(c)
@@ -223,6 +224,7 @@ export class Tasks {
     const memcg = this.memcgOf(t)
     const tables = MAPPED.has(kind) ? this.tablesNeeded(t.mappedPages() + pages) - t.pagesOf('pagetable') : 0
     const total = pages + Math.max(0, tables)
+    const peaks = memcg ? [...memcg.ancestry()].map((c) => c.peak) : []
     if (memcg) {
       const c = this.charge(memcg, total, t)
       if (!c.ok) return c
@@ -232,7 +234,8 @@ export class Tasks {
     const r = policyAlloc(this.m, { kind, pages, cpu: t.cpu, memcg, policy: t.policy, il: t.il },
       tables > 0 ? [{ kind: 'pagetable', pages: tables }] : [])
     if (!r.ok) {
-      if (memcg) this.uncharge(memcg, total)
+      // Nothing was allocated, so nothing was ever in use: the watermarks go back too.
+      if (memcg) { this.uncharge(memcg, total); [...memcg.ancestry()].forEach((c, i) => { c.peak = peaks[i] }) }
       return r
     }
     this.hold(t, memcg, kind, r.value[0])
@@ -346,15 +349,17 @@ export class Tasks {
 
   /** A percpu object of `size` bytes, charged to the task's memcg (__GFP_ACCOUNT). */
   percpuAlloc(t: Task, size: number): Result<number> {
+    if (!Number.isInteger(size) || size <= 0 || size > PCPU_MAX_ALLOC) return err('EINVAL', `percpu size must be 1..${PCPU_MAX_ALLOC} bytes`)
     const memcg = this.memcgOf(t)
     const possible = this.m.onlineCpus().length
     const bytes = PercpuArea.fullSize(Math.ceil(size / 4) * 4, possible)
     if (memcg && Number.isInteger(size) && size > 0) {
       const pages = this.objPagesDelta(memcg, bytes)
+      const peaks = [...memcg.ancestry()].map((c) => c.peak)
       const c = this.charge(memcg, pages, t)
       if (!c.ok) return c
       const r = this.percpu.alloc(size, memcg)
-      if (!r.ok) { this.uncharge(memcg, pages); return r }
+      if (!r.ok) { this.uncharge(memcg, pages); [...memcg.ancestry()].forEach((c2, i) => { c2.peak = peaks[i] }); return r }
       this.addObjBytes(memcg, bytes)
       t.percpu.add(r.value.id)
       return { ok: true, value: r.value.id }
@@ -461,8 +466,8 @@ export class Tasks {
   setLimit(c: Cgroup, which: 'min' | 'low' | 'high' | 'max', pages: number): void {
     c[which] = pages
     if (which === 'high' && c.usage > c.high) this.reclaim(c, c.usage - c.high)
+    // memory_max_write() reclaims, then OOM-kills; the "max" event belongs to the charge path.
     if (which === 'max' && c.usage > c.max) {
-      c.eventsLocal.max++
       this.reclaim(c, c.usage - c.max)
       while (c.usage > c.max) {
         c.eventsLocal.oom++
@@ -519,10 +524,10 @@ export class Tasks {
       if (a === c) break
     }
     const victims = group ? [...this.table.values()].filter((t) => [...t.cgroup.ancestry()].includes(group!)) : [victim]
+    if (group) group.eventsLocal.oom_group_kill++
     for (const v of victims) {
       v.oomKilled = true
       v.cgroup.eventsLocal.oom_kill++
-      if (group) v.cgroup.eventsLocal.oom_group_kill++
       this.m.addEvent('oom_kill', 1)
       this.exit(v)
     }

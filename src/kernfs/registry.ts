@@ -138,6 +138,9 @@ export class KernFs {
     this.build()
     if (this.dirs.has(n.path) || this.files.has(n.path)) return { ok: false, errno: 'EEXIST' }
     const parent = n.path.slice(0, n.path.lastIndexOf('/')) || '/'
+    for (let p = parent; p !== '/' && p !== ''; p = p.slice(0, p.lastIndexOf('/')) || '/') {
+      if (this.files.has(p)) return { ok: false, errno: 'ENOTDIR' }
+    }
     if (!this.dirs.has(parent)) return { ok: false, errno: 'ENOENT' }
     if (!n.path.startsWith(`${CGROUP_ROOT}/`) || !this.m.kconfig.MEMCG) return { ok: false, errno: 'EPERM', reason: 'this filesystem does not create directories' }
     const r = this.m.tasks.mkdir(n.path.slice(CGROUP_ROOT.length), cgroupFileNames())

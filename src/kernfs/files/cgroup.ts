@@ -35,14 +35,12 @@ function statValue(m: Machine, cg: Cgroup, row: MemcgStatRow, values: Map<string
 }
 
 export function memoryStat(m: Machine, cg: Cgroup): Array<[string, number]> {
+  const rows = memoryStatRows(m.kconfig)
   const values = new Map<string, number>()
-  const out: Array<[string, number]> = []
-  for (const row of memoryStatRows(m.kconfig)) {
-    const v = Math.max(0, statValue(m, cg, row, values))
-    values.set(row.name, v)
-    out.push([row.name, v])
-  }
-  return out
+  // Sum rows (pgscan, pgsteal) add up rows printed after them, so they come last.
+  for (const row of rows) if (row.source.kind !== 'sum') values.set(row.name, Math.max(0, statValue(m, cg, row, values)))
+  for (const row of rows) if (row.source.kind === 'sum') values.set(row.name, statValue(m, cg, row, values))
+  return rows.map((row) => [row.name, values.get(row.name)!])
 }
 
 /** memory.numa_stat: one line per item, a column per N_MEMORY node. */
@@ -54,7 +52,8 @@ export function memoryNumaStat(m: Machine, cg: Cgroup): Array<[string, Array<[nu
   ])
 }
 
-const limitText = (pages: number) => (pages >= PAGE_COUNTER_MAX ? 'max\n' : `${pages * PAGE_SIZE}\n`)
+// BigInt: limits reach 2^63 bytes, beyond what a double holds exactly.
+const limitText = (pages: number) => (pages >= PAGE_COUNTER_MAX ? 'max\n' : `${BigInt(pages) * BigInt(PAGE_SIZE)}\n`)
 
 function limitFile(name: 'min' | 'low' | 'high' | 'max'): KFile {
   return {
