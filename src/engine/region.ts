@@ -150,6 +150,32 @@ export class Regions implements PageOwner {
     return out
   }
 
+  /** Region pages of a task per zone (the part of its anon holdings that has identities). */
+  pagesPerZone(t: Task): Map<Zone, number> {
+    const out = new Map<Zone, number>()
+    for (const r of this.list) {
+      if (r.task !== t) continue
+      for (let v = 0; v < r.pages; v++) { const z = this.zoneOf(r.nid[v], r.pfn[v])!; out.set(z, (out.get(z) ?? 0) + 1) }
+    }
+    return out
+  }
+
+  /** migrate_pages() for a task's region pages: those off the target nodes move, round robin over the targets. */
+  migrateTask(t: Task, to: readonly number[]): number {
+    let moved = 0
+    for (const r of this.list) {
+      if (r.task !== t) continue
+      const pages: number[] = []
+      for (let v = 0; v < r.pages; v++) if (!to.includes(r.nid[v])) pages.push(v)
+      const chunk = Math.ceil(pages.length / to.length)
+      to.forEach((nid, i) => {
+        const part = pages.slice(i * chunk, (i + 1) * chunk)
+        if (part.length) moved += this.movePages(r, part, nid, 'migrate')
+      })
+    }
+    return moved
+  }
+
   lookup(nid: number, pfn: number): { region: Region; page: number } | null {
     const zone = this.zoneOf(nid, pfn)
     const hit = zone ? this.pools.get(zone)?.get(pfn) : null

@@ -320,11 +320,17 @@ export class Tasks {
       if (!node.hasMemory) return err('EINVAL', `node ${nid} has no memory`)
     }
     const kinds = kind ? [kind] : (['anon', 'file', 'file_mapped', 'shmem'] as PageKind[])
+    // Workload-region pages have identities: they move through the regions, which keep
+    // track of where each page is; the rest is counted per zone.
+    const inRegions = kinds.includes('anon') ? this.m.regions.pagesPerZone(t) : new Map<Zone, number>()
     const moves: Array<{ memcg: Cgroup; kind: PageKind; zone: Zone; pages: number }> = []
     for (const [memcg, byKind] of t.holdings) {
       for (const k of kinds) {
         if (!PAGE_KINDS[k].movable) continue
-        for (const [zone, n] of byKind.get(k) ?? []) if (!to.includes(zone.nid)) moves.push({ memcg, kind: k, zone, pages: n })
+        for (const [zone, n] of byKind.get(k) ?? []) {
+          const free = k === 'anon' ? n - (inRegions.get(zone) ?? 0) : n
+          if (!to.includes(zone.nid) && free > 0) moves.push({ memcg, kind: k, zone, pages: free })
+        }
       }
     }
     // Destination pages come round robin from the target nodes, nearest zone first, no fallback.
@@ -344,6 +350,7 @@ export class Tasks {
       moved += mv.pages
     })
     this.countEvent(this.memcgOf(t), 'pgmigrate_success', moved)
+    if (inRegions.size) moved += this.m.regions.migrateTask(t, to)
     return { ok: true, value: moved }
   }
 
