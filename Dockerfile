@@ -40,6 +40,9 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The dashboard's page is served from here; scenarios ship for `numaemu run`.
+COPY public ./public
+COPY scenarios ./scenarios
 # Files stay root-owned; the daemon keeps all state in memory and needs no writable path.
 USER node
 EXPOSE 7070

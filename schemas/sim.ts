@@ -5,19 +5,18 @@ export const stepSchema = {
   properties: { ms: { type: 'number', minimum: 0, maximum: 86400000, description: 'simulated milliseconds to advance' } },
 } as const
 
+// One object schema with a conditional rather than oneOf: fastify's ajv strips unknown
+// properties while it tries each branch, which would eat hotFraction/hotShare.
 const patternVariants = {
-  oneOf: [
-    { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { const: 'uniform' } } },
-    { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { const: 'sequential' } } },
-    {
-      type: 'object', additionalProperties: false, required: ['kind', 'hotFraction', 'hotShare'],
-      properties: {
-        kind: { const: 'hotset' },
-        hotFraction: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'share of the region that is hot' },
-        hotShare: { type: 'number', minimum: 0, maximum: 1, description: 'share of accesses that go to the hot set' },
-      },
-    },
-  ],
+  type: 'object', additionalProperties: false, required: ['kind'],
+  properties: {
+    kind: { enum: ['uniform', 'sequential', 'hotset'] },
+    hotFraction: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'hotset: share of the region that is hot' },
+    hotShare: { type: 'number', minimum: 0, maximum: 1, description: 'hotset: share of accesses that go to the hot set' },
+  },
+  if: { properties: { kind: { const: 'hotset' } } },
+  then: { required: ['hotFraction', 'hotShare'] },
+  else: { not: { anyOf: [{ required: ['hotFraction'] }, { required: ['hotShare'] }] } },
 } as const
 
 export const patternSchema = { $id: 'numaemu/pattern', ...patternVariants } as const

@@ -15,6 +15,8 @@ const HELP = `numaemu - a simulated Linux machine with NUMA memory tiering, serv
 Usage:
   numaemu [--config FILE | --preset NAME] [--host H] [--port P] [--seed N]
           [--log-level L] [--token T | --read-only]
+  numaemu run SCENARIO.json [--json] [--series MS] [--quiet]
+                    run a scenario file and report (numaemu run --help)
 
 Options:
   --config FILE     machine config (JSON, see README "Machine config")
@@ -119,4 +121,11 @@ async function main(): Promise<void> {
   logger.info({ machine: spec.name, nodes: spec.nodes.length, cpus: machine.onlineCpus().length, seed: spec.seed }, 'machine booted')
 }
 
-await main()
+// The scenario runner is its own command with its own flags, so it is picked out
+// before the daemon parses (and would refuse) them.
+if (process.argv[2] === 'run') {
+  const { runCommand } = await import('./scenario/cli.js')
+  process.exitCode = await runCommand(process.argv.slice(3))
+} else {
+  await main()
+}

@@ -4,9 +4,11 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
+import websocket from '@fastify/websocket'
 import { API_SCHEMAS } from '../../schemas/api.js'
 import { CONTROL_SCHEMAS } from '../../schemas/control.js'
 import { SIM_SCHEMAS } from '../../schemas/sim.js'
+import { STREAM_LIMITS, STREAM_SCHEMAS } from '../../schemas/stream.js'
 import type { Machine } from '../engine/machine.js'
 import { KernFs } from '../kernfs/registry.js'
 import kernfsRoutes from '../../routes/kernfs.js'
@@ -14,6 +16,8 @@ import apiRoutes from '../../routes/api.js'
 import healthRoutes from '../../routes/healthz.js'
 import taskRoutes from '../../routes/tasks.js'
 import simRoutes from '../../routes/sim.js'
+import streamRoutes from '../../routes/stream.js'
+import dashboardRoutes from '../../routes/dashboard.js'
 
 export interface AppOptions {
   machine: Machine
@@ -75,7 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clock: opts.clock ?? 'manual',
   })
   startTicker(app, opts.clock ?? 'manual')
-  for (const s of [...API_SCHEMAS, ...CONTROL_SCHEMAS, ...SIM_SCHEMAS]) app.addSchema(s)
+  for (const s of [...API_SCHEMAS, ...CONTROL_SCHEMAS, ...SIM_SCHEMAS, ...STREAM_SCHEMAS]) app.addSchema(s)
   await app.register(swagger, {
     openapi: {
       info: { title: 'numaemu control API', version: '1', description: 'Simulated tasks, cgroups and memory of a numaemu machine. Kernel files are served at /proc and /sys.' },
@@ -87,6 +91,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(apiRoutes, { prefix: '/api/v1' })
   await app.register(taskRoutes, { prefix: '/api/v1' })
   await app.register(simRoutes, { prefix: '/api/v1' })
+  // Larger client messages are closed with 1009 by ws itself.
+  await app.register(websocket, { options: { maxPayload: STREAM_LIMITS.maxPayloadBytes } })
+  await app.register(streamRoutes, { prefix: '/api/v1' })
+  await app.register(dashboardRoutes)
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(kernfsRoutes)
   return app
