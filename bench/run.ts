@@ -5,6 +5,7 @@
  * line for log scrapers.
  */
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -15,6 +16,8 @@ import { createMachine } from '../src/engine/index.js'
 import type { Machine } from '../src/engine/machine.js'
 import { KernFs } from '../src/kernfs/registry.js'
 import { buildApp } from '../src/server/app.js'
+import { parseScenario } from '../src/scenario/load.js'
+import { runScenario } from '../src/scenario/run.js'
 
 const HTTP_GOAL = 0.9
 // Rounds alternate between the two servers so that load from other processes on a
@@ -236,6 +239,28 @@ function pghotFigures(): PghotFigure[] {
   return rows
 }
 
+// ---------------------------------------------------------------- scenarios
+
+interface ScenarioFigure { scenario: string; simulatedMs: number; wallMs: number; speedup: number; promoted: number }
+
+/**
+ * The pghot series' Scenario 1 variants, run in process: wall time against the
+ * simulated completion time (the speed-up over running the benchmark for real).
+ */
+function scenarioFigures(): ScenarioFigure[] {
+  const rows: ScenarioFigure[] = []
+  for (const v of ['numab0', 'numab2', 'hwhints']) {
+    const spec = parseScenario(readFileSync(`scenarios/scenario1-${v}.json`, 'utf8'), v)
+    const t0 = performance.now()
+    const r = runScenario(spec)
+    const wallMs = performance.now() - t0
+    const simulatedMs = Math.max(...r.workloads.map((w) => w.completionMs ?? 0))
+    const promoted = r.counters.find((c) => c.key === 'pgpromote_success')?.final ?? 0
+    rows.push({ scenario: `scenario1-${v}`, simulatedMs: round(simulatedMs), wallMs: round(wallMs), speedup: round(simulatedMs / wallMs, 1), promoted })
+  }
+  return rows
+}
+
 // ---------------------------------------------------------------- task allocation
 
 interface TaskAllocFigure { path: string; pagesPerCall: number; callsPerSec: number; pagesPerSec: number; p50Ms?: number; p99Ms?: number }
@@ -391,6 +416,11 @@ async function main(): Promise<void> {
       preset: p.preset, 'events/s': p.eventsPerSec, 'baseline/s': p.baselinePerSec, ratio: p.ratio, 'metadata MiB': p.metadataMiB, 'lower-tier pages': p.lowerTierPages, 'bytes/page': p.bytesPerPage,
     })))
 
+    const scenarios = scenarioFigures()
+    printTable('Scenario 1 variants (seed-002 machine, 8 GiB, 64 threads): wall time vs simulated time (goal: ≥ 50× faster than the series\' 42–50 s run)', scenarios.map((r) => ({
+      scenario: r.scenario, 'simulated ms': r.simulatedMs, 'wall ms': r.wallMs, 'speed-up': r.speedup, 'pgpromote_success': r.promoted,
+    })))
+
     const taskAlloc = await taskAllocFigures(servers)
     printTable(`Task allocation: ${ALLOC_PAGES}-page anon alloc/free in a memcg under interleave (in process, and through the API)`, taskAlloc.map((a) => ({
       path: a.path, 'calls/s': a.callsPerSec, 'pages/s': a.pagesPerSec, 'p50 ms': a.p50Ms ?? '', 'p99 ms': a.p99Ms ?? '',
@@ -420,6 +450,7 @@ async function main(): Promise<void> {
       alloc,
       taskAlloc,
       pghot,
+      scenarios,
       memory,
     }
     console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`)
