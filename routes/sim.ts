@@ -4,6 +4,8 @@ import { guardChanges } from './guard.js'
 import { ERRNO, type ErrnoName } from '../src/kernfs/errno.js'
 import type { Pattern, Workload } from '../src/engine/workload.js'
 import { PAGE_SIZE } from '../src/engine/spec.js'
+import { loadScenario, ScenarioError } from '../src/scenario/load.js'
+import { setupScenario } from '../src/scenario/run.js'
 
 function fail(reply: FastifyReply, errno: string, reason: string): FastifyReply {
   const e = ERRNO[errno as ErrnoName] ?? ERRNO.EINVAL
@@ -31,6 +33,41 @@ export default async function simRoutes(app: FastifyInstance): Promise<void> {
   app.post('/sim/step', { schema: { tags: ['time'], summary: 'Advance simulated time', body: { $ref: 'numaemu/step#' } } }, async (req) => {
     m.sim.step((req.body as { ms: number }).ms)
     return { ms: m.clock.nowMs(), jiffies: m.clock.jiffies() }
+  })
+
+  app.post('/sim/run', {
+    schema: {
+      tags: ['time'], summary: 'Advance simulated time until every finite workload is done, or maxMs passed',
+      body: { type: 'object', additionalProperties: false, required: ['maxMs'], properties: { maxMs: { type: 'number', minimum: 0, maximum: 86400000 } } },
+    },
+  }, async (req) => {
+    const finite = m.sim.workloads.filter((w) => w.spec.accessesPerThread !== null)
+    const ms = m.sim.runUntil(() => finite.every((w) => w.finished), (req.body as { maxMs: number }).maxMs)
+    return { ranMs: ms, ms: m.clock.nowMs(), jiffies: m.clock.jiffies(), finished: finite.every((w) => w.finished), workloads: m.sim.workloads.map(workloadSummary) }
+  })
+
+  // A scenario loaded into the running daemon: its machine must be this one, unchanged,
+  // since a running machine cannot change its kernel options or cost model.
+  app.post('/scenarios', { schema: { tags: ['time'], summary: 'Load a scenario (schemas/scenario.ts) into the running machine and start its workloads' } }, async (req, reply) => {
+    let spec
+    try {
+      spec = loadScenario(req.body, 'request')
+    } catch (err) {
+      if (err instanceof ScenarioError) return reply.code(400).send({ error: 'BAD_SCENARIO', message: err.message, problems: err.problems })
+      throw err
+    }
+    const mm = spec.machine as { preset?: string; config?: { name?: string }; seed?: number; kernelConfig?: object; nodes?: unknown[] }
+    const name = mm.preset ?? mm.config?.name
+    if (name !== m.spec.name || mm.config || mm.kernelConfig || mm.nodes?.length || (mm.seed !== undefined && mm.seed !== m.spec.seed)) {
+      return fail(reply, 'EBUSY', `the daemon runs machine "${m.spec.name}" (seed ${m.spec.seed}); this scenario needs another machine or changes it — run it with "numaemu run"`)
+    }
+    try {
+      const started = setupScenario(m, app.kernfs, spec, 'request')
+      return reply.code(201).send({ workloads: started.map((s) => workloadSummary(s.w)) })
+    } catch (err) {
+      if (err instanceof ScenarioError) return reply.code(400).send({ error: 'BAD_SCENARIO', message: err.message, problems: err.problems })
+      throw err
+    }
   })
 
   app.get('/workloads', { schema: { tags: ['time'] } }, async () => m.sim.workloads.map(workloadSummary))

@@ -289,14 +289,11 @@ function pagesByNode(r: Region): Record<string, number> {
 
 interface Started { name: string; taskName: string; task: Task; w: Workload; startPages: Record<string, number> }
 
-/** Set up and run a validated scenario (see loadScenario / parseScenario). */
-export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): ScenarioResult {
-  const now = opts.now ?? (() => performance.now())
-  const source = opts.source ?? spec.name ?? 'scenario'
-  const wall0 = now()
-
-  const m = buildMachine(spec, source)
-  const fs = new KernFs(m)
+/**
+ * Apply a scenario's cgroups, knob writes, tasks and workload regions to a machine
+ * (a fresh one, or a running daemon's), and start its workloads. Returns what was started.
+ */
+export function setupScenario(m: Machine, fs: KernFs, spec: ScenarioSpec, source: string): Started[] {
   const cpu0 = m.onlineCpus()[0] ?? 0
   createCgroups(m, fs, spec, cpu0, source)
   applyWrites(fs, spec, cpu0, source)
@@ -325,10 +322,8 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Scenario
     if (!r.ok) fail(source, [{ path: `/workloads/${i}`, message: `allocating ${pages} pages for task "${ws.task}" failed: ${errnoText(r.errno, r.reason)}` }])
     else planned.push({ name: ws.name ?? `w${i + 1}`, taskName: ws.task, task, region: r.value, cpus, i })
   })
-
-  const counters = counterSpecs(m, fs, spec, source)
   m.sim.quantumMs = spec.quantumMs
-  const started: Started[] = planned.map((p) => {
+  return planned.map((p) => {
     const ws = spec.workloads[p.i]
     const pattern = (ws.pattern ?? { kind: 'uniform' }) as Workload['spec']['pattern']
     const w = m.sim.start({
@@ -337,6 +332,18 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Scenario
     }, p.region)
     return { name: p.name, taskName: p.taskName, task: p.task, w, startPages: pagesByNode(p.region) }
   })
+}
+
+/** Set up and run a validated scenario (see loadScenario / parseScenario). */
+export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): ScenarioResult {
+  const now = opts.now ?? (() => performance.now())
+  const source = opts.source ?? spec.name ?? 'scenario'
+  const wall0 = now()
+
+  const m = buildMachine(spec, source)
+  const fs = new KernFs(m)
+  const started = setupScenario(m, fs, spec, source)
+  const counters = counterSpecs(m, fs, spec, source)
   const startValues = readCounters(fs, counters)
   const wallSetup = now()
 
