@@ -6,10 +6,12 @@
  * out of NUMA balancing (free-space shortcut, dynamic threshold, rate limit,
  * target watermark).
  */
+import { NODE_IDX } from '../counters/vmstat-items.js'
 import type { Machine } from './machine.js'
 import type { NumaNode } from './node.js'
+import type { Zone } from './zone.js'
 import {
-  DEFAULT_LAYOUT, PRECISE_LAYOUT, accessLatency, decode, isReady, nidMax, recordUpdater, type RecordLayout,
+  DEFAULT_LAYOUT, PRECISE_LAYOUT, accessLatency, nidMax, recordUpdater, type RecordLayout,
 } from './pghot-record.js'
 import { SECTION_PAGES } from './spec.js'
 
@@ -30,7 +32,17 @@ export interface PageOwner {
   pageAt(nid: number, pfn: number): { memcgKey: unknown } | null
   /** Promote these pages (all on `from`, same memcg) to `to`; returns how many moved. */
   promote(from: number, to: number, pfns: readonly number[]): number
+  /**
+   * Optionally, read ahead what pageAt() and promote() will read for `pfns[0..n)` on
+   * `nid`. Only a hint for speed: the walk does the same whether or not it is called.
+   */
+  warm?(nid: number, pfns: Float64Array, n: number): void
 }
+
+const NRL_IDX = NODE_IDX.pgpromote_candidate_nrl
+
+/** Ready records kmigrated reads ahead at a time. */
+const WALK_CHUNK = 256
 
 /** Hotness records of one lower-tier node. */
 class NodeMap {
@@ -38,15 +50,33 @@ class NodeMap {
   /** PGHOT_SECTION_HOT_BIT per section. */
   readonly sectionHot: Uint8Array
   /**
-   * Records that became ready since kmigrated last ran. Walking them in PFN order
-   * visits exactly the ready records a walk of the hot sections would, without
-   * reading the rest of each 128 MiB section.
+   * Records that became ready since kmigrated last ran (the first `nrReady`). Walking
+   * them in PFN order visits exactly the ready records a walk of the hot sections
+   * would, without reading the rest of each 128 MiB section.
    */
-  readyList: number[] = []
+  private ready = new Uint32Array(1024)
+  private nrReady = 0
+  /** The buffer the previous takeReady() returned, reused for the next list. */
+  private spare = new Uint32Array(1024)
 
   constructor(readonly nid: number, readonly basePfn: number, readonly pages: number, layout: RecordLayout) {
     this.records = layout.bytes === 1 ? new Uint8Array(pages) : new Uint32Array(pages)
     this.sectionHot = new Uint8Array(Math.ceil(pages / SECTION_PAGES))
+  }
+
+  pushReady(idx: number): void {
+    if (this.nrReady === this.ready.length) { const r = new Uint32Array(this.ready.length * 2); r.set(this.ready); this.ready = r }
+    this.ready[this.nrReady++] = idx
+  }
+
+  /** The ready list in ascending order, leaving an empty one. Valid until the next call. */
+  takeReady(): Uint32Array {
+    const full = this.ready
+    const list = full.subarray(0, this.nrReady).sort()
+    this.ready = this.spare
+    this.spare = full
+    this.nrReady = 0
+    return list
   }
 }
 
@@ -76,9 +106,17 @@ export class Pghot {
   private readonly evHwhints: number
   private readonly evAccesses: number
   private readonly update: ReturnType<typeof recordUpdater>
+  /** The ready bit and the nid and time fields of a record in this layout. */
+  private readonly readyMask: number
+  private readonly recNidMask: number
+  private readonly recTimeMask: number
   /** Lower-tier node maps and top-tier flags indexed by node id, for the record path. */
   private mapByNid: Array<NodeMap | undefined> = []
   private toptierByNid: boolean[] = []
+  /** PFNs of the ready records kmigrated reads ahead. */
+  private readonly walkAhead = new Float64Array(WALK_CHUNK)
+  /** Where read-ahead reads go, so that they are not optimised away. */
+  private sink = 0
 
   constructor(private readonly m: Machine) {
     this.layout = m.kconfig.PGHOT_PRECISE ? PRECISE_LAYOUT : DEFAULT_LAYOUT
@@ -88,6 +126,9 @@ export class Pghot {
     this.evHwhints = ev('pghot_recorded_hwhints')
     this.evAccesses = ev('pghot_recorded_accesses')
     this.update = recordUpdater(this.layout)
+    this.readyMask = (1 << this.layout.readyBit) >>> 0
+    this.recNidMask = this.layout.nidWidth ? nidMax(this.layout) : 0
+    this.recTimeMask = (2 ** this.layout.timeWidth - 1) >>> 0
     this.rebuild()
   }
 
@@ -144,19 +185,54 @@ export class Pghot {
    * `srcNid` is the node the page is on (pfn_to_nid).
    */
   recordAccess(pfn: number, srcNid: number, nid: number, src: number, now: number, isLru: boolean): void {
-    if (!this.enabled) return
-    if (!this.nidValid(nid)) return
-    const events = this.m.events
-    if (src === PGHOT_HINTFAULTS) {
-      if (!this.srcOn(PGHOT_HINTFAULTS)) return
-      events[this.evHintfaults]++
-    } else if (src === PGHOT_HWHINTS) {
-      if (!this.srcOn(PGHOT_HWHINTS)) return
-      events[this.evHwhints]++
-    } else {
-      return
-    }
+    if (!this.accepts(nid, src)) return
+    this.m.events[src === PGHOT_HINTFAULTS ? this.evHintfaults : this.evHwhints]++
     this.m.touch()
+    this.recordAccepted(pfn, srcNid, nid, now, isLru)
+  }
+
+  /**
+   * Whether pghot_record_access() gets past its source and target-node checks, which
+   * depend on neither the page nor the time: callers recording many accesses of one
+   * source towards one node ask once and count the source event themselves.
+   */
+  accepts(nid: number, src: number): boolean {
+    if (!this.enabled) return false
+    if (!this.nidValid(nid)) return false
+    return (src === PGHOT_HINTFAULTS || src === PGHOT_HWHINTS) && this.srcOn(src)
+  }
+
+  /** Count `n` accesses that accepts() let through, as recordAccess() counts each. */
+  countSource(src: number, n: number): void {
+    this.m.events[src === PGHOT_HINTFAULTS ? this.evHintfaults : this.evHwhints] += n
+    this.m.generation += n
+  }
+
+  /**
+   * Whether an accepted access of a page on `srcNid` can change a record (a lower-tier
+   * node with a map); the others stop at the node checks, so their PFN need not be read.
+   */
+  tracks(srcNid: number): boolean { return !this.toptierByNid[srcNid] && this.mapByNid[srcNid] !== undefined }
+
+  /**
+   * recordAccepted() for `n` accesses in order. The records they touch are read once
+   * up front, independently of one another, so that the cache misses overlap instead of
+   * stalling the ordered updates one by one.
+   */
+  recordAcceptedMany(pfns: Uint32Array, srcNids: Uint16Array, nids: Int32Array, n: number, now: number): void {
+    let sink = 0
+    for (let j = 0; j < n; j++) {
+      const map = this.mapByNid[srcNids[j]]
+      if (!map) continue
+      const idx = pfns[j] - map.basePfn
+      if (idx >= 0 && idx < map.pages) sink ^= map.records[idx]
+    }
+    this.sink = sink
+    for (let j = 0; j < n; j++) this.recordAccepted(pfns[j], srcNids[j], nids[j], now, true)
+  }
+
+  /** The rest of pghot_record_access(), after accepts() and the source event. */
+  recordAccepted(pfn: number, srcNid: number, nid: number, now: number, isLru: boolean): void {
     if (srcNid === nid) return
     if (this.toptierByNid[srcNid]) return
     if (!isLru) return
@@ -164,13 +240,13 @@ export class Pghot {
     if (!map) return
     const idx = pfn - map.basePfn
     if (idx < 0 || idx >= map.pages) return
-    events[this.evAccesses]++
+    this.m.events[this.evAccesses]++
     const target = this.layout.precise ? (nid < 0 ? this.targetNid : nid) : 0
     const old = map.records[idx]
     const v = this.update(old, target, now, this.freqWindowMs, this.freqThreshold)
     map.records[idx] = v
-    if (isReady(this.layout, v)) {
-      if (!isReady(this.layout, old)) map.readyList.push(idx)
+    if ((v & this.readyMask) !== 0) {
+      if ((old & this.readyMask) === 0) map.pushReady(idx)
       map.sectionHot[Math.floor(idx / SECTION_PAGES)] = 1
       this.activate.add(srcNid)
     }
@@ -192,8 +268,7 @@ export class Pghot {
     const map = this.maps.get(nid)
     if (!map) return
     this.activate.delete(nid)
-    const ready = map.readyList.sort((a, b) => a - b)
-    map.readyList = []
+    const ready = map.takeReady()
     let i = 0
     while (i < ready.length) {
       const section = Math.floor(ready[i] / SECTION_PAGES)
@@ -201,39 +276,76 @@ export class Pghot {
       while (j < ready.length && Math.floor(ready[j] / SECTION_PAGES) === section) j++
       if (map.sectionHot[section]) {
         map.sectionHot[section] = 0
-        this.walkSection(map, ready.slice(i, j))
+        this.walkSection(map, ready, i, j)
       }
       i = j
     }
   }
 
-  /** kmigrated_walk_zone() over one hot section, visiting its ready records in PFN order. */
-  private walkSection(map: NodeMap, indices: readonly number[]): void {
+  /** kmigrated_walk_zone() over one hot section, visiting its ready records (indices[from..to)) in PFN order. */
+  private walkSection(map: NodeMap, indices: Uint32Array, from: number, to: number): void {
     let batch: number[] = []
     let curNid = -1
     let curKey: unknown = null
     let curOwner: PageOwner | null = null
+    // The target's free-space and watermark checks read only its zones, which change
+    // when a batch moves pages and not between batches: they are made once per target
+    // and batch rather than once per page.
+    const view = {
+      nid: -1, node: null as NumaNode | null, st: null as TargetState | null, freeEnough: false, fits: false,
+      load: (nid: number) => {
+        view.nid = nid
+        view.node = this.m.node(nid) ?? null
+        if (!view.node) return
+        view.st = this.target(nid)
+        view.freeEnough = this.freeSpaceEnough(view.node)
+        view.fits = this.fits(view.node, 1)
+      },
+    }
     const flush = () => {
       if (batch.length && curOwner) this.promoteBatch(curOwner, map.nid, curNid, batch)
       batch = []
+      view.nid = -1
     }
-    for (const i of indices) {
-      const v = map.records[i]
+    const owners = this.owners
+    const records = map.records
+    const readyMask = this.readyMask
+    const precise = this.layout.precise
+    const { nidShift, timeShift } = this.layout
+    const nidMask = this.recNidMask, timeMask = this.recTimeMask
+    const ahead = this.walkAhead
+    let warmed = from
+    for (let k = from; k < to; k++) {
+      if (k === warmed) {
+        // The ready records are scattered over the node: reading a chunk's records and
+        // pages in tight loops first lets their cache misses overlap.
+        const end = Math.min(to, k + WALK_CHUNK)
+        let sink = 0, n = 0
+        for (let j = k; j < end; j++) { sink ^= records[indices[j]]; ahead[n++] = map.basePfn + indices[j] }
+        this.sink = sink
+        for (let o = 0; o < owners.length; o++) owners[o].warm?.(map.nid, ahead, n)
+        warmed = end
+      }
+      const i = indices[k]
+      const v = records[i]
       if (!v) continue
       const pfn = map.basePfn + i
       let owner: PageOwner | null = null
       let page: { memcgKey: unknown } | null = null
-      for (const o of this.owners) { page = o.pageAt(map.nid, pfn); if (page) { owner = o; break } }
+      for (let o = 0; o < owners.length; o++) { page = owners[o].pageAt(map.nid, pfn); if (page) { owner = owners[o]; break } }
       if (!page || !owner) continue
       // pghot_get_record(): only ready records are consumed, and consuming clears them.
-      if (!isReady(this.layout, v)) continue
-      map.records[i] = 0
-      const rec = decode(this.layout, v)
-      let target = this.layout.precise ? rec.nid : this.targetNid
+      if ((v & readyMask) === 0) continue
+      records[i] = 0
+      // decode(): the target node (precision mode only) and the stored time.
+      let target = precise ? (nidMask ? (v >>> nidShift) & nidMask : -1) : this.targetNid
       if (target < 0) target = this.targetNid
       if (target === map.nid) continue
-      if (!this.shouldMigrate(1, target, rec.time)) continue
-      if (!this.prepare(target, 1)) continue
+      if (target !== view.nid) view.load(target)
+      if (!view.node) continue
+      if (!this.migrateDecision(1, view.node, view.st!, view.freeEnough, (v >>> timeShift) & timeMask)) continue
+      // prepare()
+      if (!view.fits) { this.m.wakeKswapd(target); continue }
       if (curNid === -1) { curNid = target; curKey = page.memcgKey; curOwner = owner }
       if (curNid !== target || curKey !== page.memcgKey || curOwner !== owner) {
         flush()
@@ -258,8 +370,11 @@ export class Pghot {
   /** pgdat_free_space_enough(): a zone of the target has promo watermark + max(1 GiB, present/16) free. */
   freeSpaceEnough(node: NumaNode): boolean {
     const enough = Math.max((1024 * 1024 * 1024) >> 12, Math.floor(node.present / 16))
-    const movableIdx = node.zones.findIndex((z) => z.type === 'Movable')
-    for (const z of [...node.zones].reverse()) {
+    const zones = node.zones
+    const movableIdx = movableIndex(zones)
+    // Highest zone first, without copying the zone list (this runs once per promoted page).
+    for (let k = zones.length - 1; k >= 0; k--) {
+      const z = zones[k]
       if (!z.populated) continue
       const reserve = movableIdx >= 0 ? (z.lowmemReserve[movableIdx] ?? 0) : 0
       if (z.free > z.wmark.promo + enough + reserve) return true
@@ -282,10 +397,17 @@ export class Pghot {
   shouldMigrate(nrPages: number, nid: number, time: number): boolean {
     const node = this.m.node(nid)
     if (!node) return false
-    const st = this.target(nid)
-    if (this.freeSpaceEnough(node)) {
+    return this.migrateDecision(nrPages, node, this.target(nid), this.freeSpaceEnough(node), time)
+  }
+
+  /** shouldMigrate() once the target's node, state and pgdat_free_space_enough() are known. */
+  private migrateDecision(nrPages: number, node: NumaNode, st: TargetState, freeEnough: boolean, time: number): boolean {
+    const nid = node.id
+    if (freeEnough) {
       st.threshold = 0
-      this.m.addNodeStat(nid, 'pgpromote_candidate_nrl', nrPages)
+      // addNodeStat() without a memcg, minus its node lookup: this runs once per promoted page.
+      node.stats[NRL_IDX] += nrPages
+      this.m.touch()
       return true
     }
     // jiffies_to_msecs(jiffies) as an unsigned int: jiffies start at INITIAL_JIFFIES, HZ is 1000.
@@ -331,13 +453,27 @@ export class Pghot {
   prepare(nid: number, nr: number): boolean {
     const node = this.m.node(nid)
     if (!node) return false
-    const movableIdx = node.zones.findIndex((z) => z.type === 'Movable')
-    for (const z of [...node.zones].reverse()) {
+    if (this.fits(node, nr)) return true
+    this.m.wakeKswapd(nid)
+    return false
+  }
+
+  /** The watermark check of prepare(), without waking kswapd. */
+  private fits(node: NumaNode, nr: number): boolean {
+    const zones = node.zones
+    const movableIdx = movableIndex(zones)
+    for (let k = zones.length - 1; k >= 0; k--) {
+      const z = zones[k]
       if (z.managed === 0) continue
       const reserve = movableIdx >= 0 ? (z.lowmemReserve[movableIdx] ?? 0) : 0
       if (z.free > z.wmark.high + nr + reserve) return true
     }
-    this.m.wakeKswapd(nid)
     return false
   }
+}
+
+/** Index of the Movable zone in a node's zone list, -1 without one. */
+function movableIndex(zones: readonly Zone[]): number {
+  for (let k = 0; k < zones.length; k++) if (zones[k].type === 'Movable') return k
+  return -1
 }

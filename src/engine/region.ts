@@ -19,34 +19,73 @@ import type { Zone } from './zone.js'
  */
 class PfnPool {
   private next: number
-  private readonly freed: number[] = []
-  private ownerRegion = new Uint16Array(1024)
-  private ownerPage = new Uint32Array(1024)
+  /** Stack of freed PFNs (the first `nrFreed`); a typed array, as it can hold millions. */
+  private freed = new Uint32Array(1024)
+  private nrFreed = 0
+  /**
+   * The reverse map, three 16-bit words per PFN: region index + 1 (0: nobody), then
+   * the page index, low and high half. One array rather than one per field, so that a
+   * lookup of a random PFN misses the cache (and the TLB) once, not twice.
+   */
+  private owner = new Uint16Array(3 * 1024)
   constructor(readonly start: number, readonly end: number) { this.next = start }
   take(): number {
-    if (this.freed.length) return this.freed.pop()!
+    if (this.nrFreed) return this.freed[--this.nrFreed]
     if (this.next >= this.end) throw new RangeError('node PFN space exhausted')
     const pfn = this.next++
     const i = pfn - this.start
-    if (i >= this.ownerPage.length) {
-      const r = new Uint16Array(this.ownerRegion.length * 2); r.set(this.ownerRegion); this.ownerRegion = r
-      const q = new Uint32Array(this.ownerPage.length * 2); q.set(this.ownerPage); this.ownerPage = q
-    }
+    if (3 * i >= this.owner.length) { const o = new Uint16Array(this.owner.length * 2); o.set(this.owner); this.owner = o }
     return pfn
   }
-  give(pfn: number): void { this.set(pfn, -1, 0); this.freed.push(pfn) }
+  /** Whether take() would hand out a freed PFN. */
+  hasFreed(): boolean { return this.nrFreed > 0 }
+  /**
+   * take() `n` times when none of them comes from the freed stack and the pool does
+   * not run out: the first of `n` consecutive PFNs, or -1 (then take() one by one).
+   */
+  takeRun(n: number): number {
+    if (this.nrFreed || this.next + n > this.end) return -1
+    const first = this.next
+    this.next += n
+    let len = this.owner.length
+    while (3 * (this.next - 1 - this.start) >= len) len *= 2
+    if (len !== this.owner.length) { const o = new Uint16Array(len); o.set(this.owner); this.owner = o }
+    return first
+  }
+  /** set() for `n` consecutive PFNs from `pfn`, owned by consecutive pages from `page`. */
+  setRun(pfn: number, regionIdx: number, page: number, n: number): void {
+    const owner = this.owner
+    for (let i = 3 * (pfn - this.start), k = 0; k < n; k++, i += 3) {
+      owner[i] = regionIdx + 1
+      owner[i + 1] = (page + k) & 0xffff
+      owner[i + 2] = (page + k) >>> 16
+    }
+  }
+  give(pfn: number): void {
+    this.set(pfn, -1, 0)
+    if (this.nrFreed === this.freed.length) { const f = new Uint32Array(this.freed.length * 2); f.set(this.freed); this.freed = f }
+    this.freed[this.nrFreed++] = pfn
+  }
   /** Record who has the page at `pfn` (regionIdx -1: nobody). */
   set(pfn: number, regionIdx: number, page: number): void {
-    const i = pfn - this.start
-    this.ownerRegion[i] = regionIdx + 1
-    this.ownerPage[i] = page
+    const i = 3 * (pfn - this.start)
+    this.owner[i] = regionIdx + 1
+    this.owner[i + 1] = page & 0xffff
+    this.owner[i + 2] = page >>> 16
   }
   get(pfn: number): { regionIdx: number; page: number } | null {
-    const i = pfn - this.start
-    if (i < 0 || i >= this.next - this.start || this.ownerRegion[i] === 0) return null
-    return { regionIdx: this.ownerRegion[i] - 1, page: this.ownerPage[i] }
+    const i = this.slot(pfn)
+    return i < 0 ? null : { regionIdx: this.regionAt(i), page: this.pageAt(i) }
   }
-  bytes(): number { return this.ownerRegion.byteLength + this.ownerPage.byteLength }
+  /** Index of `pfn` in the reverse map if a region page has it, else -1 (get() without the object). */
+  slot(pfn: number): number {
+    const i = pfn - this.start
+    if (i < 0 || i >= this.next - this.start || this.owner[3 * i] === 0) return -1
+    return i
+  }
+  regionAt(slot: number): number { return this.owner[3 * slot] - 1 }
+  pageAt(slot: number): number { return this.owner[3 * slot + 1] + this.owner[3 * slot + 2] * 65536 }
+  bytes(): number { return this.owner.byteLength }
 }
 
 export class Region {
@@ -68,10 +107,61 @@ export class Region {
     for (let v = 0; v < n; v++) this.hotPerNode.set(this.nid[v], (this.hotPerNode.get(this.nid[v]) ?? 0) + 1)
   }
 
+  /**
+   * One bit per page, set when the page's node is flagged in `maskFlags`: a sixteenth
+   * of the size of `nid`, so that random lookups stay in cache where reads of `nid`
+   * miss. Built on first use; setNode() keeps it in step.
+   */
+  private mask: Uint32Array | null = null
+  private maskFlags: Uint8Array | null = null
+
   constructor(readonly id: number, readonly task: Task, readonly memcg: Cgroup | null, readonly pages: number) {
     this.nid = new Uint16Array(pages)
     this.pfn = new Uint32Array(pages)
     this.protNone = new Uint8Array(pages)
+  }
+
+  /** Put page `v` on node `nid`. Every change of `nid` goes through here. */
+  setNode(v: number, nid: number): void {
+    this.nid[v] = nid
+    const mask = this.mask
+    if (!mask) return
+    if (this.maskFlags![nid]) mask[v >>> 5] |= 1 << (v & 31)
+    else mask[v >>> 5] &= ~(1 << (v & 31))
+  }
+
+  /** setNode() for pages [from, to). */
+  setNodes(from: number, to: number, nid: number): void {
+    this.nid.fill(nid, from, to)
+    if (this.mask) for (let v = from; v < to; v++) this.setNode(v, nid)
+  }
+
+  /**
+   * The page bitset for a per-node-id flag table (`flags[nid]` 1: the bits of pages on
+   * `nid` are set), rebuilt from `nid` when the table differs from the last one asked for.
+   */
+  nodeMask(flags: Uint8Array): Uint32Array {
+    const old = this.maskFlags
+    let same = this.mask !== null && old !== null && old.length === flags.length
+    for (let i = 0; same && i < flags.length; i++) same = old![i] === flags[i]
+    if (same) return this.mask!
+    this.maskFlags = Uint8Array.from(flags)
+    const mask = new Uint32Array(Math.ceil(this.pages / 32))
+    for (let v = 0; v < this.pages; v++) if (flags[this.nid[v]]) mask[v >>> 5] |= 1 << (v & 31)
+    this.mask = mask
+    return mask
+  }
+}
+
+/** A populated zone's PFN range and the pool over it (null until a page is taken from it). */
+class ZoneSpan {
+  readonly start: number
+  readonly end: number
+  /** No other populated zone of the node overlaps this span (so a PFN in it is in this zone first). */
+  alone = false
+  constructor(readonly zone: Zone, public pool: PfnPool | null) {
+    this.start = zone.startPfn
+    this.end = zone.startPfn + zone.spanned
   }
 }
 
@@ -85,12 +175,56 @@ export class Regions implements PageOwner {
 
   private pool(zone: Zone): PfnPool {
     let p = this.pools.get(zone)
-    if (!p) { p = new PfnPool(zone.startPfn, zone.startPfn + zone.spanned); this.pools.set(zone, p) }
+    if (!p) {
+      p = new PfnPool(zone.startPfn, zone.startPfn + zone.spanned)
+      this.pools.set(zone, p)
+      for (const spans of this.spans) for (const span of spans ?? []) if (span.zone === zone) span.pool = p
+    }
     return p
   }
 
+  /**
+   * Populated zones per node id with their PFN ranges and pools, built on first use
+   * (a machine's nodes and zones do not change): PFN lookups run once or twice per
+   * page moved, and the node and zone searches were most of their cost.
+   */
+  private spans: Array<ZoneSpan[] | undefined> = []
+
+  private spansOf(nid: number): ZoneSpan[] | undefined {
+    let spans = this.spans[nid]
+    if (spans === undefined) {
+      const node = this.m.node(nid)
+      if (!node) return undefined
+      spans = node.zones.filter((z) => z.populated).map((z) => new ZoneSpan(z, this.pools.get(z) ?? null))
+      for (const a of spans) a.alone = spans.every((b) => b === a || b.end <= a.start || b.start >= a.end)
+      this.spans[nid] = spans
+    }
+    return spans
+  }
+
+  /** The span spanOf() found last: runs of lookups mostly stay in one zone. */
+  private lastSpan: ZoneSpan | null = null
+
+  /** The first populated zone of node `nid` whose span holds `pfn`. */
+  private spanOf(nid: number, pfn: number): ZoneSpan | undefined {
+    const last = this.lastSpan
+    if (last !== null && last.alone && last.zone.nid === nid && pfn >= last.start && pfn < last.end) return last
+    const spans = this.spansOf(nid)
+    if (!spans) return undefined
+    for (let k = 0; k < spans.length; k++) {
+      if (pfn >= spans[k].start && pfn < spans[k].end) { this.lastSpan = spans[k]; return spans[k] }
+    }
+    return undefined
+  }
+
   zoneOf(nid: number, pfn: number): Zone | undefined {
-    return this.m.node(nid)?.zones.find((z) => z.populated && pfn >= z.startPfn && pfn < z.startPfn + z.spanned)
+    return this.spanOf(nid, pfn)?.zone
+  }
+
+  /** The pool of the zone holding `pfn` on `nid`, made if it has none yet. */
+  private poolOf(nid: number, pfn: number): PfnPool {
+    const span = this.spanOf(nid, pfn)!
+    return span.pool ?? this.pool(span.zone)
   }
 
   /** Bytes of the reverse maps (what page identities cost). */
@@ -109,22 +243,37 @@ export class Regions implements PageOwner {
     let v = 0
     for (const p of r.value) {
       const pool = this.pool(p.zone)
-      for (let i = 0; i < p.pages; i++, v++) {
-        const pfn = pool.take()
-        region.nid[v] = p.zone.nid
-        region.pfn[v] = pfn
-        pool.set(pfn, regionIdx, v)
+      const nid = p.zone.nid
+      let i = 0
+      // Freed PFNs go first, one by one as take() hands them out; the rest is usually
+      // one run of fresh PFNs, written in bulk (regions run to millions of pages).
+      for (; i < p.pages && pool.hasFreed(); i++, v++) this.place(region, regionIdx, v, nid, pool.take(), pool)
+      const first = i < p.pages ? pool.takeRun(p.pages - i) : -1
+      if (first >= 0) {
+        const n = p.pages - i
+        region.setNodes(v, v + n, nid)
+        for (let k = 0; k < n; k++) region.pfn[v + k] = first + k
+        pool.setRun(first, regionIdx, v, n)
+        v += n
+      } else {
+        for (; i < p.pages; i++, v++) this.place(region, regionIdx, v, nid, pool.take(), pool)
       }
-      region.perNode.set(p.zone.nid, (region.perNode.get(p.zone.nid) ?? 0) + p.pages)
+      region.perNode.set(nid, (region.perNode.get(nid) ?? 0) + p.pages)
     }
     return { ok: true, value: region }
+  }
+
+  private place(region: Region, regionIdx: number, v: number, nid: number, pfn: number, pool: PfnPool): void {
+    region.setNode(v, nid)
+    region.pfn[v] = pfn
+    pool.set(pfn, regionIdx, v)
   }
 
   /** Forget a region whose task released its pages (the task's exit frees the memory). */
   drop(region: Region): void {
     const regionIdx = this.list.indexOf(region)
     if (regionIdx < 0) return
-    for (let v = 0; v < region.pages; v++) this.pool(this.zoneOf(region.nid[v], region.pfn[v])!).give(region.pfn[v])
+    for (let v = 0; v < region.pages; v++) this.poolOf(region.nid[v], region.pfn[v]).give(region.pfn[v])
     // Keep indices of later regions stable: leave a hole.
     region.perNode.clear()
   }
@@ -177,18 +326,61 @@ export class Regions implements PageOwner {
   }
 
   lookup(nid: number, pfn: number): { region: Region; page: number } | null {
-    const zone = this.zoneOf(nid, pfn)
-    const hit = zone ? this.pools.get(zone)?.get(pfn) : null
-    if (!hit) return null
-    const region = this.list[hit.regionIdx]
-    const page = hit.page
-    if (!region || region.nid[page] !== nid || region.pfn[page] !== pfn || !this.m.tasks.table.has(region.task.pid)) return null
-    return { region, page }
+    const page = this.locate(nid, pfn)
+    return page < 0 ? null : { region: this.found!, page }
   }
 
+  /** Set by locate(): the region of the page it found. */
+  private found: Region | null = null
+
+  /** lookup() without the result object: the page index (its region in `found`), or -1. */
+  private locate(nid: number, pfn: number): number {
+    const pool = this.spanOf(nid, pfn)?.pool
+    if (!pool) return -1
+    const slot = pool.slot(pfn)
+    if (slot < 0) return -1
+    const region = this.list[pool.regionAt(slot)]
+    const page = pool.pageAt(slot)
+    if (!region || region.nid[page] !== nid || region.pfn[page] !== pfn || !this.m.tasks.table.has(region.task.pid)) return -1
+    this.found = region
+    return page
+  }
+
+  /** Pages warm() found, by region index, for its second pass. */
+  private warmPages = new Int32Array(256)
+  private warmRegions = new Int32Array(256)
+  /** Where warm() puts what it reads, so that the reads are not optimised away. */
+  private sink = 0
+
+  warm(nid: number, pfns: Float64Array, n: number): void {
+    if (this.warmPages.length < n) { this.warmPages = new Int32Array(n); this.warmRegions = new Int32Array(n) }
+    let sink = 0, found = 0
+    for (let j = 0; j < n; j++) {
+      const pool = this.spanOf(nid, pfns[j])?.pool
+      if (!pool) continue
+      const slot = pool.slot(pfns[j])
+      if (slot < 0) continue
+      this.warmRegions[found] = pool.regionAt(slot)
+      this.warmPages[found++] = pool.pageAt(slot)
+    }
+    for (let j = 0; j < found; j++) {
+      const region = this.list[this.warmRegions[j]]
+      if (!region) continue
+      const v = this.warmPages[j]
+      if (v < region.pages) sink ^= region.nid[v] ^ region.pfn[v]
+    }
+    this.sink = sink
+  }
+
+  /** What pageAt() hands out per region: one object each, as pghot only compares the keys. */
+  private pageKeys = new Map<Region, { memcgKey: unknown }>()
+
   pageAt(nid: number, pfn: number): { memcgKey: unknown } | null {
-    const hit = this.lookup(nid, pfn)
-    return hit ? { memcgKey: hit.region } : null
+    if (this.locate(nid, pfn) < 0) return null
+    const region = this.found!
+    let key = this.pageKeys.get(region)
+    if (!key) { key = { memcgKey: region }; this.pageKeys.set(region, key) }
+    return key
   }
 
   /**
@@ -196,10 +388,16 @@ export class Regions implements PageOwner {
    * node only, the old ones freed, counted as promotions. Returns pages moved.
    */
   promote(from: number, to: number, pfns: readonly number[]): number {
-    const hits = pfns.map((pfn) => this.lookup(from, pfn)).filter((h): h is { region: Region; page: number } => h !== null)
-    if (hits.length === 0) return 0
-    const region = hits[0].region
-    const moved = this.movePages(region, hits.map((h) => h.page), to, 'promote')
+    const pages: number[] = []
+    let region: Region | null = null
+    for (const pfn of pfns) {
+      const page = this.locate(from, pfn)
+      if (page < 0) continue
+      if (!region) region = this.found
+      pages.push(page)
+    }
+    if (!region) return 0
+    const moved = this.movePages(region, pages, to, 'promote')
     if (moved > 0) {
       const memcg = region.memcg
       this.m.addEvent('numa_pages_migrated', moved)
@@ -222,18 +420,26 @@ export class Regions implements PageOwner {
       this.m.addEvent('pgmigrate_fail', pages.length)
       return 0
     }
-    // Free the old pages zone by zone from what the task holds.
-    const byZone = new Map<Zone, number>()
-    for (const v of pages) { const z = this.zoneOf(region.nid[v], region.pfn[v])!; byZone.set(z, (byZone.get(z) ?? 0) + 1) }
+    // Free the old pages zone by zone from what the task holds. Zones are few, so a
+    // short list (in the order the pages first name them) replaces a map per page.
+    const zones: Zone[] = []
+    const counts: number[] = []
+    for (let k = 0; k < pages.length; k++) {
+      const v = pages[k]
+      const z = this.zoneOf(region.nid[v], region.pfn[v])!
+      let zi = zones.indexOf(z)
+      if (zi < 0) { zi = zones.length; zones.push(z); counts.push(0) }
+      counts[zi]++
+    }
     const held = t.holdings.get(region.memcg ?? this.m.root)?.get('anon')
     if (!held) return 0
     const freed: Placement[] = []
-    for (const [z, n] of byZone) {
+    for (let zi = 0; zi < zones.length; zi++) {
       // The task's holdings are per zone; take what it has there.
-      const have = held.get(z) ?? 0
-      const take = Math.min(n, have)
+      const have = held.get(zones[zi]) ?? 0
+      const take = Math.min(counts[zi], have)
       if (take <= 0) continue
-      freed.push({ zone: z, pages: take })
+      freed.push({ zone: zones[zi], pages: take })
     }
     const freedTotal = freed.reduce((s, p) => s + p.pages, 0)
     if (freedTotal !== pages.length) return 0
@@ -242,29 +448,55 @@ export class Regions implements PageOwner {
     for (const p of freed) { const n = held.get(p.zone)! - p.pages; if (n) held.set(p.zone, n); else held.delete(p.zone) }
     for (const p of plan.value) held.set(p.zone, (held.get(p.zone) ?? 0) + p.pages)
     const regionIdx = this.list.indexOf(region)
-    // New PFNs follow the zones the allocator chose.
-    const slots: Zone[] = []
-    for (const p of plan.value) for (let i = 0; i < p.pages; i++) slots.push(p.zone)
-    pages.forEach((v, k) => {
+    // Page counts per node change by whole batches; the maps are written once per node,
+    // in the order a page-by-page update would first have written each key, so their
+    // iteration order (and with it the order of every sum over them) stays the same.
+    const perNode = new NodeDeltas()
+    const hotPerNode = new NodeDeltas()
+    const hot = region.hotPages
+    // New PFNs follow the zones the allocator chose, in plan order.
+    let part = 0
+    let partLeft = plan.value.length ? plan.value[0].pages : 0
+    let toPool = plan.value.length ? this.pool(plan.value[0].zone) : null
+    for (let k = 0; k < pages.length; k++) {
+      const v = pages[k]
       const from = region.nid[v]
-      this.pool(this.zoneOf(from, region.pfn[v])!).give(region.pfn[v])
-      region.perNode.set(from, (region.perNode.get(from) ?? 0) - 1)
-      if (v < region.hotPages) {
-        region.hotPerNode.set(from, (region.hotPerNode.get(from) ?? 0) - 1)
-        region.hotPerNode.set(to, (region.hotPerNode.get(to) ?? 0) + 1)
+      this.poolOf(from, region.pfn[v]).give(region.pfn[v])
+      perNode.add(from, -1)
+      if (v < hot) {
+        hotPerNode.add(from, -1)
+        hotPerNode.add(to, 1)
       }
-      const toPool = this.pool(slots[k])
-      const pfn = toPool.take()
-      region.nid[v] = to
+      while (partLeft === 0) { part++; partLeft = plan.value[part].pages; toPool = this.pool(plan.value[part].zone) }
+      partLeft--
+      const pfn = toPool!.take()
+      region.setNode(v, to)
       region.pfn[v] = pfn
       region.protNone[v] = 0
-      toPool.set(pfn, regionIdx, v)
-      region.perNode.set(to, (region.perNode.get(to) ?? 0) + 1)
-    })
+      toPool!.set(pfn, regionIdx, v)
+      perNode.add(to, 1)
+    }
+    perNode.applyTo(region.perNode)
+    hotPerNode.applyTo(region.hotPerNode)
     this.m.addEvent('pgmigrate_success', pages.length)
     if (region.memcg) region.memcg.events[eventIndex('pgmigrate_success')] += pages.length
     void why
     return pages.length
+  }
+}
+
+/** Per-node count changes, keyed in the order they were first made. */
+class NodeDeltas {
+  private readonly nids: number[] = []
+  private readonly deltas: number[] = []
+  add(nid: number, d: number): void {
+    const nids = this.nids
+    for (let i = 0; i < nids.length; i++) if (nids[i] === nid) { this.deltas[i] += d; return }
+    nids.push(nid)
+    this.deltas.push(d)
+  }
+  applyTo(map: Map<number, number>): void {
+    for (let i = 0; i < this.nids.length; i++) map.set(this.nids[i], (map.get(this.nids[i]) ?? 0) + this.deltas[i])
   }
 }
 

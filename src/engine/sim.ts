@@ -5,6 +5,7 @@
  * here, in quanta, so a run replays exactly from its seed and inputs.
  */
 import type { Machine } from './machine.js'
+import type { NumaNode } from './node.js'
 import { PGHOT_HINTFAULTS, PGHOT_HWHINTS } from './pghot.js'
 import type { Region } from './region.js'
 import { NUMA_BALANCING_MEMORY_TIERING, NUMA_BALANCING_NORMAL } from './tunables.js'
@@ -27,6 +28,7 @@ export class Simulation {
   hotThresholdMs = 1000
   private nextId = 1
   private faultDebtNs = new Map<Workload, number>()
+  private readonly scratch = new SampleScratch()
 
   constructor(private readonly m: Machine) {}
 
@@ -133,24 +135,83 @@ export class Simulation {
   /** IBS memory profiler: samples per CPU, the per-CPU ring, and the deferred drain into pghot. */
   private ibs(w: Workload, perCpu: Map<number, number>, nowMs: number): void {
     const m = this.m
+    const pg = m.pghot
     const now = m.clock.jiffies() + (nowMs - m.clock.nowMs())
+    const r = w.region
+    const uniform = w.spec.pattern.kind === 'uniform'
+    const pages = r.pages
+    const rng = w.rng
+    // How many samples each CPU takes, and how many of them its ring keeps.
+    const cpuNids: number[] = [], counts: number[] = [], keptCounts: number[] = [], accepting: boolean[] = []
+    let total = 0
     for (const [cpu, ops] of perCpu) {
       const before = w.opsSinceSample.get(cpu) ?? 0
       const samples = Math.floor((before + ops) / IBS_SAMPLE_PERIOD)
       w.opsSinceSample.set(cpu, (before + ops) % IBS_SAMPLE_PERIOD)
       const cpuNid = m.nodeOfCpu(cpu).id
-      const ring: Array<[number, number]> = []
-      for (let s = 0; s < samples; s++) {
-        const v = w.pickPage(w.done[0] + s)
-        const nid = w.region.nid[v]
-        m.addEvent('hwhint_total_events', 1)
-        m.addEvent(m.node(nid)!.spec.kind === 'dram' ? 'hwhint_dram_accesses' : 'hwhint_extmem_accesses', 1)
-        if (ring.length >= IBS_RING - 1) continue
-        ring.push([w.region.pfn[v], nid])
-        m.addEvent('hwhint_useful_events', 1)
-      }
-      for (const [pfn, nid] of ring) m.pghot.recordAccess(pfn, nid, cpuNid, PGHOT_HWHINTS, now, true)
+      if (samples <= 0) continue
+      cpuNids.push(cpuNid)
+      counts.push(samples)
+      keptCounts.push(Math.min(samples, IBS_RING - 1))
+      accepting.push(pg.accepts(cpuNid, PGHOT_HWHINTS))
+      total += samples
     }
+    if (total === 0) return
+    // Per node: DRAM or not (the hwhint_*_accesses split), and whether pghot keeps
+    // records for its pages (only then is the page's PFN needed). A sample of a page on
+    // a DRAM node without records is only counted, and the region's bitset of such pages
+    // tells it without a read of `nid`.
+    const dram = this.nodeFlags((n) => n.spec.kind === 'dram')
+    const tracked = this.nodeFlags((n) => pg.tracks(n.id))
+    const plain = this.nodeFlags((n) => n.spec.kind === 'dram' && !pg.tracks(n.id))
+    const mask = r.nodeMask(plain)
+    // Pages are only ever on existing nodes: with a single node outside the bitset, that
+    // is the node of every page the bitset leaves out, and `nid` need not be read at all.
+    let only = -1
+    for (const node of m.nodes) if (!plain[node.id]) only = only === -1 ? node.id : -2
+    const regionNid = r.nid
+    // The ring keeps the first IBS_RING - 1 samples of each CPU; the drain records them
+    // in order. Recording reads neither the region nor the random stream, so the samples
+    // of all CPUs are taken first and recorded after, and the PFNs they need are read in
+    // a pass of their own where the cache misses do not wait on one another.
+    const rec = this.scratch.records(total)
+    let n = 0, useful = 0, accepted = 0, dramHits = 0
+    for (let c = 0; c < counts.length; c++) {
+      const kept = keptCounts[c]
+      useful += kept
+      const record = accepting[c]
+      if (record) accepted += kept
+      const cpuNid = cpuNids[c]
+      const seq = w.done[0]
+      for (let s = 0; s < counts[c]; s++) {
+        const v = uniform ? Math.floor(rng.float() * pages) : w.pickPage(seq + s)
+        if ((mask[v >>> 5] >>> (v & 31)) & 1) { dramHits++; continue }
+        const nid = only >= 0 ? only : regionNid[v]
+        dramHits += dram[nid]
+        if (record && s < kept && nid !== cpuNid && tracked[nid]) { rec.page[n] = v; rec.nid[n] = nid; rec.target[n] = cpuNid; n++ }
+      }
+    }
+    const regionPfn = r.pfn
+    for (let j = 0; j < n; j++) rec.pfn[j] = regionPfn[rec.page[j]]
+    pg.recordAcceptedMany(rec.pfn, rec.nid, rec.target, n, now)
+    // Counted as addEvent()/recordAccess() would, one touch per event raised.
+    const ev = m.events
+    ev[m.eventIndex('hwhint_total_events')] += total
+    ev[m.eventIndex('hwhint_dram_accesses')] += dramHits
+    ev[m.eventIndex('hwhint_extmem_accesses')] += total - dramHits
+    ev[m.eventIndex('hwhint_useful_events')] += useful
+    m.generation += 2 * total + useful
+    if (accepted) pg.countSource(PGHOT_HWHINTS, accepted)
+  }
+
+  /** A per-node-id 0/1 table of a node property, for lookups by the nids of region pages. */
+  private nodeFlags(f: (n: NumaNode) => boolean): Uint8Array {
+    const nodes = this.m.nodes
+    let max = 0
+    for (const n of nodes) max = Math.max(max, n.id)
+    const out = new Uint8Array(max + 1)
+    for (const n of nodes) out[n.id] = f(n) ? 1 : 0
+    return out
   }
 
   /** task_numa_work(): mark the next scan_size_mb of the region PROT_NONE. */
@@ -164,45 +225,69 @@ export class Simulation {
     if (pol.mode !== 'default' && !pol.flags.includes('numa_balancing')) return
     const r = w.region
     const want = Math.floor((this.numab.scanSizeMb * 1024 * 1024) / 4096)
-    let marked = 0
-    for (let k = 0; k < Math.min(want, r.pages); k++) {
-      const v = (w.scan.cursor + k) % r.pages
-      if (r.protNone[v]) continue
-      // In memory-tiering-only mode top-tier pages are left alone.
-      if (!(mode & NUMA_BALANCING_NORMAL) && m.tiers.toptier.has(r.nid[v])) continue
-      r.protNone[v] = 1
-      w.scan.marked.push(v)
-      marked++
+    const n = Math.min(want, r.pages)
+    // In memory-tiering-only mode top-tier pages are left alone.
+    const skipTop = !(mode & NUMA_BALANCING_NORMAL)
+    const top = this.nodeFlags((node) => m.tiers.toptier.has(node.id))
+    const protNone = r.protNone, nids = r.nid, marked = w.scan.marked
+    const marked0 = marked.length
+    for (let k = 0, v = w.scan.cursor % r.pages; k < n; k++, v = v + 1 === r.pages ? 0 : v + 1) {
+      if (protNone[v]) continue
+      if (skipTop && top[nids[v]]) continue
+      protNone[v] = 1
+      marked.push(v)
     }
-    w.scan.cursor = (w.scan.cursor + Math.min(want, r.pages)) % r.pages
-    m.addEvent('numa_pte_updates', marked)
+    w.scan.cursor = (w.scan.cursor + n) % r.pages
+    m.addEvent('numa_pte_updates', marked.length - marked0)
   }
 
   /** Marked pages touched in this quantum take a hint fault; lower-tier ones go to pghot in tiering mode. */
   private hintFaults(w: Workload, accesses: number, nowMs: number): void {
     const m = this.m
-    if (w.scan.marked.length === 0 || accesses <= 0) return
+    const marked = w.scan.marked
+    if (marked.length === 0 || accesses <= 0) return
     const r = w.region
     const now = m.clock.jiffies() + (nowMs - m.clock.nowMs())
     const tiering = (m.numaBalancing & NUMA_BALANCING_MEMORY_TIERING) !== 0 && (!m.kconfig.PATCH_PGHOT || m.kconfig.NUMA_BALANCING_TIERING)
-    const keep: number[] = []
+    // A page's access probability depends only on whether it is in the hot set, so the
+    // fault probability takes at most two values per quantum.
+    const hot = w.spec.pattern.kind === 'hotset' ? r.hotPages : 0
+    const pHot = hot > 0 ? 1 - Math.exp(-accesses * w.pageProbability(0)) : 0
+    const pCold = 1 - Math.exp(-accesses * w.pageProbability(hot))
+    const top = this.nodeFlags((node) => m.tiers.toptier.has(node.id))
+    const pol = r.task.policy
+    const moron = pol.flags.includes('numa_balancing')
+    const cpus = w.spec.cpus
+    // Node of each CPU of the workload, looked up when first drawn.
+    const cpuNids = new Int32Array(cpus.length).fill(-1)
+    const rng = w.rng
+    const pg = m.pghot
+    const protNone = r.protNone, nids = r.nid
+    const items = marked.items
+    let kept = 0
     let faults = 0
     let local = 0
-    for (const v of w.scan.marked) {
-      if (!r.protNone[v]) continue
-      const p = 1 - Math.exp(-accesses * w.pageProbability(v))
-      if (w.rng.float() >= p) { keep.push(v); continue }
-      r.protNone[v] = 0
+    let recorded = 0
+    for (let i = 0; i < marked.length; i++) {
+      const v = items[i]
+      if (!protNone[v]) continue
+      if (rng.float() >= (v < hot ? pHot : pCold)) { items[kept++] = v; continue }
+      protNone[v] = 0
       faults++
-      const cpu = w.spec.cpus[Math.floor(w.rng.float() * w.spec.cpus.length)]
-      const cpuNid = m.nodeOfCpu(cpu).id
-      if (r.nid[v] === cpuNid) local++
+      const c = Math.floor(rng.float() * cpus.length)
+      const cpuNid = cpuNids[c] >= 0 ? cpuNids[c] : (cpuNids[c] = m.nodeOfCpu(cpus[c]).id)
+      const nid = nids[v]
+      if (nid === cpuNid) local++
       // mpol_misplaced(): with MPOL_F_MORON a CPU node outside the policy's nodes is no target, so the page's own node is passed.
-      const pol = r.task.policy
-      const target = pol.flags.includes('numa_balancing') && !pol.nodes.includes(cpuNid) ? r.nid[v] : cpuNid
-      if (tiering && !m.tiers.toptier.has(r.nid[v])) m.pghot.recordAccess(r.pfn[v], r.nid[v], target, PGHOT_HINTFAULTS, now, true)
+      const target = moron && !pol.nodes.includes(cpuNid) ? nid : cpuNid
+      // recordAccess(), with the source events counted once at the end.
+      if (tiering && !top[nid] && pg.accepts(target, PGHOT_HINTFAULTS)) {
+        recorded++
+        pg.recordAccepted(r.pfn[v], nid, target, now, true)
+      }
     }
-    w.scan.marked = keep
+    marked.length = kept
+    if (recorded) pg.countSource(PGHOT_HINTFAULTS, recorded)
     if (faults === 0) return
     m.addEvent('numa_hint_faults', faults)
     m.addEvent('numa_hint_faults_local', local)
@@ -212,3 +297,19 @@ export class Simulation {
     this.faultDebtNs.set(w, (this.faultDebtNs.get(w) ?? 0) + faults * HINT_FAULT_NS)
   }
 }
+
+/** Reusable per-quantum sample buffers (grown, never shrunk), so sampling allocates nothing per sample. */
+class SampleScratch {
+  private rec = { page: new Int32Array(1024), pfn: new Uint32Array(1024), nid: new Uint16Array(1024), target: new Int32Array(1024) }
+
+  /** Samples to record: the region page, its PFN and node, and the target node. */
+  records(n: number): { page: Int32Array; pfn: Uint32Array; nid: Uint16Array; target: Int32Array } {
+    if (this.rec.page.length < n) {
+      const len = grow(n)
+      this.rec = { page: new Int32Array(len), pfn: new Uint32Array(len), nid: new Uint16Array(len), target: new Int32Array(len) }
+    }
+    return this.rec
+  }
+}
+
+function grow(n: number): number { let len = 1024; while (len < n) len *= 2; return len }

@@ -28,6 +28,17 @@ export interface WorkloadSpec {
   mlp: number
 }
 
+/** A growable list of page indices in a typed array (the scanner marks tens of thousands at a time). */
+export class PageList {
+  items = new Uint32Array(1024)
+  length = 0
+
+  push(v: number): void {
+    if (this.length === this.items.length) { const a = new Uint32Array(this.items.length * 2); a.set(this.items); this.items = a }
+    this.items[this.length++] = v
+  }
+}
+
 export class Workload {
   /** Accesses done per thread. */
   readonly done: Float64Array
@@ -41,7 +52,7 @@ export class Workload {
   hintFaults = 0
   accessesByNode = new Map<number, number>()
   /** NUMA balancing scanner state. */
-  scan = { nextAtMs: 0, cursor: 0, marked: [] as number[] }
+  scan = { nextAtMs: 0, cursor: 0, marked: new PageList() }
 
   constructor(readonly id: number, readonly spec: WorkloadSpec, readonly region: Region, readonly rng: Rng, nowMs: number) {
     this.done = new Float64Array(spec.threads)
