@@ -255,6 +255,8 @@ export class Simulation {
     const pHot = hot > 0 ? 1 - Math.exp(-accesses * w.pageProbability(0)) : 0
     const pCold = 1 - Math.exp(-accesses * w.pageProbability(hot))
     const top = this.nodeFlags((node) => m.tiers.toptier.has(node.id))
+    // Whether pghot takes hint faults towards each node (1/0), asked when first needed.
+    const accepts = new Int8Array(top.length).fill(-1)
     const pol = r.task.policy
     const moron = pol.flags.includes('numa_balancing')
     const cpus = w.spec.cpus
@@ -281,9 +283,13 @@ export class Simulation {
       // mpol_misplaced(): with MPOL_F_MORON a CPU node outside the policy's nodes is no target, so the page's own node is passed.
       const target = moron && !pol.nodes.includes(cpuNid) ? nid : cpuNid
       // recordAccess(), with the source events counted once at the end.
-      if (tiering && !top[nid] && pg.accepts(target, PGHOT_HINTFAULTS)) {
-        recorded++
-        pg.recordAccepted(r.pfn[v], nid, target, now, true)
+      if (tiering && !top[nid]) {
+        let ok = accepts[target]
+        if (ok === undefined || ok < 0) { ok = pg.accepts(target, PGHOT_HINTFAULTS) ? 1 : 0; accepts[target] = ok }
+        if (ok) {
+          recorded++
+          pg.recordAccepted(r.pfn[v], nid, target, now, true)
+        }
       }
     }
     marked.length = kept
