@@ -95,17 +95,27 @@ export class Region {
   readonly protNone: Uint8Array
   /** Pages per node, kept in step with `nid`. */
   readonly perNode = new Map<number, number>()
-  /** The first `hotPages` pages are the hot set of the workload using the region (0: none). */
+  /** Pages [hotStart, hotStart + hotPages) are the hot set of the workload using the region (hotPages 0: none). */
   private hot = 0
+  private hotFirst = 0
   /** Hot-set pages per node, kept in step with `nid`. */
   readonly hotPerNode = new Map<number, number>()
 
   get hotPages(): number { return this.hot }
-  set hotPages(n: number) {
+  get hotStart(): number { return this.hotFirst }
+  set hotPages(n: number) { this.setHotSet(0, n) }
+
+  /** Make pages [start, start + n) the hot set (a workload phase may move it). */
+  setHotSet(start: number, n: number): void {
+    if (!(start >= 0 && n >= 0 && start + n <= this.pages)) throw new RangeError(`hot set [${start}, ${start + n}) outside a region of ${this.pages} pages`)
     this.hot = n
+    this.hotFirst = start
     this.hotPerNode.clear()
-    for (let v = 0; v < n; v++) this.hotPerNode.set(this.nid[v], (this.hotPerNode.get(this.nid[v]) ?? 0) + 1)
+    for (let v = start; v < start + n; v++) this.hotPerNode.set(this.nid[v], (this.hotPerNode.get(this.nid[v]) ?? 0) + 1)
   }
+
+  /** Whether page `v` is in the hot set. */
+  isHot(v: number): boolean { return ((v - this.hotFirst) >>> 0) < this.hot }
 
   /**
    * One bit per page, set when the page's node is flagged in `maskFlags`: a sixteenth
@@ -285,14 +295,14 @@ export class Regions implements PageOwner {
   coldPages(nid: number, n: number): Array<{ region: Region; pages: number[] }> {
     const out: Array<{ region: Region; pages: number[] }> = []
     let left = n
-    for (const hotFirst of [false, true]) {
+    for (const hotPass of [false, true]) {
       for (const region of [...this.list].reverse()) {
         if (left <= 0) break
         if (!this.m.tasks.table.has(region.task.pid) || !(region.perNode.get(nid) ?? 0)) continue
         const pages: number[] = []
-        const lo = hotFirst ? 0 : region.hotPages
-        const hi = hotFirst ? region.hotPages : region.pages
-        for (let v = hi - 1; v >= lo && pages.length < left; v--) if (region.nid[v] === nid) pages.push(v)
+        for (let v = region.pages - 1; v >= 0 && pages.length < left; v--) {
+          if (region.isHot(v) === hotPass && region.nid[v] === nid) pages.push(v)
+        }
         if (pages.length) { out.push({ region, pages }); left -= pages.length }
       }
     }
@@ -453,7 +463,7 @@ export class Regions implements PageOwner {
     // iteration order (and with it the order of every sum over them) stays the same.
     const perNode = new NodeDeltas()
     const hotPerNode = new NodeDeltas()
-    const hot = region.hotPages
+    const hot = region.hotPages, hotStart = region.hotStart
     // New PFNs follow the zones the allocator chose, in plan order.
     let part = 0
     let partLeft = plan.value.length ? plan.value[0].pages : 0
@@ -463,7 +473,7 @@ export class Regions implements PageOwner {
       const from = region.nid[v]
       this.poolOf(from, region.pfn[v]).give(region.pfn[v])
       perNode.add(from, -1)
-      if (v < hot) {
+      if (((v - hotStart) >>> 0) < hot) {
         hotPerNode.add(from, -1)
         hotPerNode.add(to, 1)
       }

@@ -80,7 +80,7 @@ export class Simulation {
   shares(w: Workload): Map<number, number> {
     const r = w.region
     const out = new Map<number, number>()
-    const p = w.spec.pattern
+    const p = w.pattern
     if (p.kind === 'hotset') {
       const hot = r.hotPages, cold = Math.max(1, r.pages - hot)
       for (const [nid, n] of r.perNode) {
@@ -138,7 +138,7 @@ export class Simulation {
     const pg = m.pghot
     const now = m.clock.jiffies() + (nowMs - m.clock.nowMs())
     const r = w.region
-    const uniform = w.spec.pattern.kind === 'uniform'
+    const uniform = w.pattern.kind === 'uniform'
     const pages = r.pages
     const rng = w.rng
     // How many samples each CPU takes, and how many of them its ring keeps.
@@ -251,9 +251,10 @@ export class Simulation {
     const tiering = (m.numaBalancing & NUMA_BALANCING_MEMORY_TIERING) !== 0 && (!m.kconfig.PATCH_PGHOT || m.kconfig.NUMA_BALANCING_TIERING)
     // A page's access probability depends only on whether it is in the hot set, so the
     // fault probability takes at most two values per quantum.
-    const hot = w.spec.pattern.kind === 'hotset' ? r.hotPages : 0
-    const pHot = hot > 0 ? 1 - Math.exp(-accesses * w.pageProbability(0)) : 0
-    const pCold = 1 - Math.exp(-accesses * w.pageProbability(hot))
+    const hot = w.pattern.kind === 'hotset' ? r.hotPages : 0
+    const hotStart = r.hotStart
+    const pHot = hot > 0 ? 1 - Math.exp(-accesses * w.pageProbability(hotStart)) : 0
+    const pCold = 1 - Math.exp(-accesses * w.pageProbability(hotStart === 0 ? hot : 0))
     const top = this.nodeFlags((node) => m.tiers.toptier.has(node.id))
     // Whether pghot takes hint faults towards each node (1/0), asked when first needed.
     const accepts = new Int8Array(top.length).fill(-1)
@@ -273,7 +274,7 @@ export class Simulation {
     for (let i = 0; i < marked.length; i++) {
       const v = items[i]
       if (!protNone[v]) continue
-      if (rng.float() >= (v < hot ? pHot : pCold)) { items[kept++] = v; continue }
+      if (rng.float() >= (((v - hotStart) >>> 0) < hot ? pHot : pCold)) { items[kept++] = v; continue }
       protNone[v] = 0
       faults++
       const c = Math.floor(rng.float() * cpus.length)

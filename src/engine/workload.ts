@@ -64,24 +64,30 @@ export class Workload {
 
   totalAccesses(): number { let s = 0; for (const d of this.done) s += d; return s }
 
+  /** The access pattern in force now. */
+  get pattern(): Pattern { return this.spec.pattern }
+
   /** Probability that one access touches page `v`. */
   pageProbability(v: number): number {
-    const p = this.spec.pattern
+    const p = this.pattern
     const n = this.region.pages
     if (p.kind !== 'hotset') return 1 / n
     const hot = this.region.hotPages
-    return v < hot ? p.hotShare / hot : (1 - p.hotShare) / Math.max(1, n - hot)
+    return this.region.isHot(v) ? p.hotShare / hot : (1 - p.hotShare) / Math.max(1, n - hot)
   }
 
   /** Draw the page one access touches. */
   pickPage(seqPos: number): number {
-    const p = this.spec.pattern
+    const p = this.pattern
     const n = this.region.pages
     if (p.kind === 'sequential') return Math.floor(seqPos) % n
     if (p.kind === 'hotset') {
-      const hot = this.region.hotPages
-      if (this.rng.float() < p.hotShare) return Math.floor(this.rng.float() * hot)
-      return hot + Math.floor(this.rng.float() * Math.max(1, n - hot))
+      const r = this.region
+      const hot = r.hotPages, start = r.hotStart
+      if (this.rng.float() < p.hotShare) return start + Math.floor(this.rng.float() * hot)
+      // The cold pages are the ones before and after the hot set.
+      const u = Math.floor(this.rng.float() * Math.max(1, n - hot))
+      return u < start ? u : u + hot
     }
     return Math.floor(this.rng.float() * n)
   }
