@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { guardChanges } from './guard.js'
 import { ERRNO, type ErrnoName } from '../src/kernfs/errno.js'
-import type { Pattern, Workload } from '../src/engine/workload.js'
+import { resolvePhases, type Pattern, type PhaseInput, type Workload } from '../src/engine/workload.js'
 import { PAGE_SIZE } from '../src/engine/spec.js'
 import { loadScenario, ScenarioError } from '../src/scenario/load.js'
 import { setupScenario } from '../src/scenario/run.js'
@@ -16,9 +16,10 @@ export function workloadSummary(w: Workload) {
   const perNode: Record<string, number> = {}
   for (const [nid, n] of w.region.perNode) if (n) perNode[`node${nid}`] = n
   return {
-    id: w.id, name: w.spec.name, pid: w.region.task.pid, threads: w.spec.threads, pattern: w.spec.pattern,
+    id: w.id, name: w.spec.name, pid: w.region.task.pid, threads: w.spec.threads, pattern: w.pattern,
     pages: w.region.pages, pagesByNode: perNode, accesses: Math.round(w.totalAccesses()), hintFaults: w.hintFaults,
     startedAtMs: w.startedAtMs, finishedAtMs: w.finishedAtMs, elapsedMs: (w.finishedAtMs ?? NaN) - w.startedAtMs,
+    ...(w.spec.phases ? { phase: { index: w.phaseIndex, name: w.phase.name, startedAtMs: w.phaseStartMs, of: w.phases.length } } : {}),
   }
 }
 
@@ -41,7 +42,7 @@ export default async function simRoutes(app: FastifyInstance): Promise<void> {
       body: { type: 'object', additionalProperties: false, required: ['maxMs'], properties: { maxMs: { type: 'number', minimum: 0, maximum: 86400000 } } },
     },
   }, async (req) => {
-    const finite = m.sim.workloads.filter((w) => w.spec.accessesPerThread !== null)
+    const finite = m.sim.workloads.filter((w) => w.finite)
     const ms = m.sim.runUntil(() => finite.every((w) => w.finished), (req.body as { maxMs: number }).maxMs)
     return { ranMs: ms, ms: m.clock.nowMs(), jiffies: m.clock.jiffies(), finished: finite.every((w) => w.finished), workloads: m.sim.workloads.map(workloadSummary) }
   })
@@ -73,7 +74,16 @@ export default async function simRoutes(app: FastifyInstance): Promise<void> {
   app.get('/workloads', { schema: { tags: ['time'] } }, async () => m.sim.workloads.map(workloadSummary))
 
   app.post('/workloads', { schema: { tags: ['time'], summary: 'Give a task a region of memory and threads that access it', body: { $ref: 'numaemu/workload#' } } }, async (req, reply) => {
-    const b = req.body as { pid: number; pages?: number; bytes?: number; threads: number; cpus?: number[]; pattern?: Pattern; accessesPerThread: number | null; loadFraction: number; mlp: number }
+    const b = req.body as {
+      pid: number; pages?: number; bytes?: number; threads: number; cpus?: number[]; pattern?: Pattern; accessesPerThread: number | null
+      loadFraction: number; mlp: number; rate: number | null; phases?: PhaseInput[]
+    }
+    const base = { pattern: b.pattern ?? { kind: 'uniform' as const }, rate: b.rate, loadFraction: b.loadFraction, mlp: b.mlp, accessesPerThread: b.accessesPerThread }
+    const phases = b.phases ? resolvePhases(base, b.phases) : null
+    if (phases && !phases.ok) {
+      const problems = phases.problems.map((p) => ({ path: `/body${p.path}`, message: p.message }))
+      return reply.code(400).send({ error: 'BAD_WORKLOAD', message: problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems })
+    }
     const t = m.tasks.get(b.pid)
     if (!t.ok) return fail(reply, t.errno, t.reason)
     const cpus = b.cpus ?? [t.value.cpu]
@@ -82,8 +92,8 @@ export default async function simRoutes(app: FastifyInstance): Promise<void> {
     const region = m.regions.create(t.value, pages)
     if (!region.ok) return fail(reply, region.errno, region.reason)
     const w = m.sim.start({
-      name: `w${m.sim.workloads.length + 1}`, threads: b.threads, cpus, pattern: b.pattern ?? { kind: 'uniform' },
-      accessesPerThread: b.accessesPerThread, loadFraction: b.loadFraction, mlp: b.mlp,
+      name: `w${m.sim.workloads.length + 1}`, threads: b.threads, cpus, ...base,
+      ...(phases?.ok ? { phases: phases.value } : {}),
     }, region.value)
     return reply.code(201).send(workloadSummary(w))
   })

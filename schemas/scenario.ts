@@ -10,7 +10,7 @@ import { KCONFIG_NAMES } from '../src/kernel/kconfig.js'
 import { PRESET_NAMES } from '../src/config/presets.js'
 import { machineConfigSchema } from './machine-config.js'
 import { mempolicySchema } from './control.js'
-import { patternSchema } from './sim.js'
+import { patternSchema, phasesSchema, rateSchema } from './sim.js'
 
 const { $id: _machineId, ...machineConfigBody } = machineConfigSchema
 const { $id: _policyId, ...mempolicyBody } = mempolicySchema
@@ -113,6 +113,8 @@ export const scenarioSchema = {
           accessesPerThread: { type: ['number', 'null'], minimum: 1, default: null, description: 'accesses each thread makes; null runs until the duration ends' },
           loadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'share of the accesses that are loads' },
           mlp: { type: 'number', minimum: 1, maximum: 64, default: 1, description: 'outstanding misses per thread: an access costs the node latency / mlp' },
+          rate: { ...rateSchema, default: null },
+          phases: phasesSchema,
         },
       },
     },

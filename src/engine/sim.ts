@@ -8,6 +8,7 @@ import type { Machine } from './machine.js'
 import type { NumaNode } from './node.js'
 import { PGHOT_HINTFAULTS, PGHOT_HWHINTS } from './pghot.js'
 import type { Region } from './region.js'
+import { migrateBalanced, shouldNumaMigrate } from './numa-misplaced.js'
 import { NUMA_BALANCING_MEMORY_TIERING, NUMA_BALANCING_NORMAL } from './tunables.js'
 import { Workload, type WorkloadSpec } from './workload.js'
 
@@ -17,6 +18,12 @@ export const IBS_SAMPLE_PERIOD = 10000
 export const IBS_RING = 150
 /** Time a NUMA hint fault costs the faulting thread. */
 export const HINT_FAULT_NS = 1500
+/**
+ * Time a misplaced-page migration in the fault path costs the faulting thread (unmap,
+ * TLB flush, 4 KiB copy, remap). Promotions by kmigrated cost the workload nothing:
+ * they run on kmigrated's CPU.
+ */
+export const MIGRATE_PAGE_NS = 10000
 
 export interface NumaBalancingKnobs { scanDelayMs: number; scanPeriodMinMs: number; scanPeriodMaxMs: number; scanSizeMb: number }
 
@@ -93,24 +100,57 @@ export class Simulation {
     return out
   }
 
+  /** Advance a workload through `dt` ms from `t0`, phase by phase. */
   private advance(w: Workload, t0: number, dt: number): void {
+    let t = t0
+    let left = dt
+    // Each pass ends a phase or uses up the quantum; a phase boundary inside the
+    // quantum splits it, so every phase gets exactly its time.
+    for (let guard = 0; left > 0 && !w.finished && guard <= w.phases.length; guard++) {
+      const ph = w.phase
+      const timeLeft = ph.durationMs === null ? Infinity : w.phaseStartMs + ph.durationMs - t
+      const span = Math.min(left, Math.max(0, timeLeft))
+      const workEnd = span > 0 ? this.advancePhase(w, t, span) : null
+      if (workEnd === undefined) return
+      if (workEnd !== null) {
+        left -= workEnd - t
+        t = workEnd
+        w.endPhase(workEnd)
+        continue
+      }
+      t += span
+      left -= span
+      if (span >= timeLeft) w.endPhase(w.phaseStartMs + ph.durationMs!)
+      else break
+    }
+  }
+
+  /**
+   * Advance a workload's current phase through `dt` ms from `t0`. Returns when the
+   * phase's work ran out (ms), null when it did not, undefined when nothing can run.
+   */
+  private advancePhase(w: Workload, t0: number, dt: number): number | null | undefined {
     const m = this.m
+    const ph = w.phase
     const shares = this.shares(w)
     let latency = 0
     for (const [nid, s] of shares) latency += s * m.node(nid)!.spec.latencyNs
-    if (latency <= 0) return
+    if (latency <= 0) return undefined
     const threads = w.spec.threads
     const debt = (this.faultDebtNs.get(w) ?? 0) / threads
     this.faultDebtNs.set(w, 0)
+    const limit = ph.accessesPerThread
+    const cap = ph.rate === null ? Infinity : (ph.rate * dt) / 1000
     let total = 0
     let finishedAt = t0
     let allDone = true
     const perCpu = new Map<number, number>()
     for (let i = 0; i < threads; i++) {
-      const budgetNs = Math.max(0, dt * 1e6 - debt) * w.spec.mlp
+      const budgetNs = Math.max(0, dt * 1e6 - debt) * ph.mlp
       let acc = budgetNs / latency
-      if (w.spec.accessesPerThread !== null) {
-        const left = w.spec.accessesPerThread - w.done[i]
+      if (acc > cap) acc = cap
+      if (limit !== null) {
+        const left = limit - w.phaseDone[i]
         if (acc >= left) {
           finishedAt = Math.max(finishedAt, t0 + (left / acc) * dt)
           acc = left
@@ -121,15 +161,16 @@ export class Simulation {
         allDone = false
       }
       w.done[i] += acc
+      w.phaseDone[i] += acc
       total += acc
       const cpu = w.spec.cpus[i % w.spec.cpus.length]
       perCpu.set(cpu, (perCpu.get(cpu) ?? 0) + acc)
     }
-    w.busyNs += (total * latency) / w.spec.mlp
+    w.busyNs += (total * latency) / ph.mlp
     for (const [nid, s] of shares) w.accessesByNode.set(nid, (w.accessesByNode.get(nid) ?? 0) + total * s)
-    if (allDone) w.finishedAtMs = finishedAt
     if (m.kconfig.PGHOT && m.kconfig.HWMEM_PROFILER) this.ibs(w, perCpu, t0 + dt)
     this.hintFaults(w, total, t0 + dt)
+    return allDone ? finishedAt : null
   }
 
   /** IBS memory profiler: samples per CPU, the per-CPU ring, and the deferred drain into pghot. */
@@ -237,11 +278,17 @@ export class Simulation {
       protNone[v] = 1
       marked.push(v)
     }
+    // A pass that reaches the end of the region starts the next one (reset_ptenuma_scan()).
+    if ((w.scan.cursor % r.pages) + n >= r.pages) w.scan.seq++
     w.scan.cursor = (w.scan.cursor + n) % r.pages
     m.addEvent('numa_pte_updates', marked.length - marked0)
   }
 
-  /** Marked pages touched in this quantum take a hint fault; lower-tier ones go to pghot in tiering mode. */
+  /**
+   * Marked pages touched in this quantum take a hint fault. In tiering mode a
+   * lower-tier page's fault goes to pghot; any other page is a candidate for
+   * misplaced migration in NORMAL mode, done in the fault like the kernel does.
+   */
   private hintFaults(w: Workload, accesses: number, nowMs: number): void {
     const m = this.m
     const marked = w.scan.marked
@@ -249,6 +296,7 @@ export class Simulation {
     const r = w.region
     const now = m.clock.jiffies() + (nowMs - m.clock.nowMs())
     const tiering = (m.numaBalancing & NUMA_BALANCING_MEMORY_TIERING) !== 0 && (!m.kconfig.PATCH_PGHOT || m.kconfig.NUMA_BALANCING_TIERING)
+    const normal = (m.numaBalancing & NUMA_BALANCING_NORMAL) !== 0
     // A page's access probability depends only on whether it is in the hot set, so the
     // fault probability takes at most two values per quantum.
     const hot = w.pattern.kind === 'hotset' ? r.hotPages : 0
@@ -261,12 +309,15 @@ export class Simulation {
     const pol = r.task.policy
     const moron = pol.flags.includes('numa_balancing')
     const cpus = w.spec.cpus
+    const threads = w.spec.threads
     // Node of each CPU of the workload, looked up when first drawn.
     const cpuNids = new Int32Array(cpus.length).fill(-1)
     const rng = w.rng
     const pg = m.pghot
     const protNone = r.protNone, nids = r.nid
     const items = marked.items
+    // Pages to migrate in NORMAL mode, per target node, and how many each target has taken.
+    let misplaced: Map<number, number[]> | null = null
     let kept = 0
     let faults = 0
     let local = 0
@@ -277,21 +328,35 @@ export class Simulation {
       if (rng.float() >= (((v - hotStart) >>> 0) < hot ? pHot : pCold)) { items[kept++] = v; continue }
       protNone[v] = 0
       faults++
-      const c = Math.floor(rng.float() * cpus.length)
+      // The faulting thread; thread k runs on cpus[k % cpus.length].
+      const thread = Math.floor(rng.float() * threads)
+      const c = thread % cpus.length
       const cpuNid = cpuNids[c] >= 0 ? cpuNids[c] : (cpuNids[c] = m.nodeOfCpu(cpus[c]).id)
       const nid = nids[v]
       if (nid === cpuNid) local++
       // mpol_misplaced(): with MPOL_F_MORON a CPU node outside the policy's nodes is no target, so the page's own node is passed.
       const target = moron && !pol.nodes.includes(cpuNid) ? nid : cpuNid
-      // recordAccess(), with the source events counted once at the end.
       if (tiering && !top[nid]) {
+        // recordAccess(), with the source events counted once at the end.
         let ok = accepts[target]
         if (ok === undefined || ok < 0) { ok = pg.accepts(target, PGHOT_HINTFAULTS) ? 1 : 0; accepts[target] = ok }
         if (ok) {
           recorded++
           pg.recordAccepted(r.pfn[v], nid, target, now, true)
         }
+        continue
       }
+      if (!normal) continue
+      // The default task policy (preferred_node_policy of the CPU's node) leaves a page
+      // already on that node alone before the filter; a MORON bind policy stops at a CPU
+      // node outside its nodes.
+      if (moron ? !pol.nodes.includes(cpuNid) : nid === cpuNid) continue
+      if (!shouldNumaMigrate(w.lastCpupid(), v, cpuNid, r.task.pid + thread, w.scan.seq)) continue
+      if (nid === cpuNid) continue
+      misplaced ??= new Map()
+      let list = misplaced.get(cpuNid)
+      if (!list) { list = []; misplaced.set(cpuNid, list) }
+      list.push(v)
     }
     marked.length = kept
     if (recorded) pg.countSource(PGHOT_HINTFAULTS, recorded)
@@ -301,7 +366,37 @@ export class Simulation {
     const memcg = r.memcg
     if (memcg) memcg.events[m.eventIndex('numa_hint_faults')] += faults
     w.hintFaults += faults
-    this.faultDebtNs.set(w, (this.faultDebtNs.get(w) ?? 0) + faults * HINT_FAULT_NS)
+    let migrated = 0
+    if (misplaced) for (const [to, pages] of misplaced) migrated += this.migrateMisplaced(w, pages, to, top)
+    this.faultDebtNs.set(w, (this.faultDebtNs.get(w) ?? 0) + faults * HINT_FAULT_NS + migrated * MIGRATE_PAGE_NS)
+  }
+
+  /**
+   * migrate_misplaced_folio_prepare() and migrate_misplaced_folio() for the pages a
+   * quantum's faults found misplaced towards `to`: each needs the target balanced
+   * (above its high watermark with room for it and the ones before it); a page from a
+   * lower tier that does not fit wakes kswapd on the target (with the pghot series,
+   * and in tiering mode without it). Returns the pages moved.
+   */
+  private migrateMisplaced(w: Workload, pages: number[], to: number, top: Uint8Array): number {
+    const m = this.m
+    const node = m.node(to)
+    if (!node) return 0
+    const r = w.region
+    const take: number[] = []
+    let woke = false
+    for (const v of pages) {
+      if (migrateBalanced(node, take.length + 1)) { take.push(v); continue }
+      const lower = !top[r.nid[v]]
+      if (!woke && lower && (m.kconfig.PATCH_PGHOT || (m.numaBalancing & NUMA_BALANCING_MEMORY_TIERING))) { m.wakeKswapd(to); woke = true }
+    }
+    if (!take.length) return 0
+    const moved = m.regions.movePages(r, take, to, 'migrate')
+    if (moved > 0) {
+      m.addEvent('numa_pages_migrated', moved)
+      if (r.memcg) r.memcg.events[m.eventIndex('numa_pages_migrated')] += moved
+    }
+    return moved
   }
 }
 

@@ -83,6 +83,11 @@ export function formatResult(r: ScenarioResult, withSeries: boolean): string {
       Object.entries(w.pagesByNode.end).map(([k, v]) => `${k}=${v}`).join(' '),
     ]),
   )
+  const phased = r.workloads.filter((w) => w.phases)
+  if (phased.length) {
+    const ms = (x: number | null) => (x === null ? '-' : Number(x.toFixed(3)))
+    out += '\n' + formatTable(['workload', 'phase', 'start ms', 'end ms'], phased.flatMap((w) => w.phases!.map((p) => [w.name, p.name, ms(p.startMs), ms(p.endMs)])))
+  }
   out += '\n' + formatTable(['counter', 'start', 'final', 'delta'], r.counters.map((c) => [c.key, c.start, c.final, c.delta]))
   out += `\npghot metadata: ${r.pghotMetadataBytes} bytes (${mib(r.pghotMetadataBytes)})\n`
   if (withSeries && r.series) {

@@ -8,6 +8,7 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { scenarioSchema, type ScenarioSpec } from '../../schemas/scenario.js'
 import { parseList } from '../kernfs/format.js'
+import { resolvePhases, type Pattern } from '../engine/workload.js'
 
 export interface ScenarioProblem { path: string; message: string }
 
@@ -135,6 +136,10 @@ export function loadScenario(input: unknown, source = 'scenario'): ScenarioSpec 
     if (w.cpus !== undefined && parseList(w.cpus) === null) problems.push({ path: `/workloads/${i}/cpus`, message: 'is not a valid CPU list' })
     checkPolicy(w.placement, `/workloads/${i}/placement`, problems)
     checkPolicy(w.policy, `/workloads/${i}/policy`, problems)
+    if (w.phases) {
+      const ph = resolvePhases({ pattern: w.pattern as Pattern, rate: w.rate, loadFraction: w.loadFraction, mlp: w.mlp, accessesPerThread: w.accessesPerThread }, w.phases as never)
+      if (!ph.ok) for (const p of ph.problems) problems.push({ path: `/workloads/${i}${p.path}`, message: p.message })
+    }
   })
 
   const r = spec.report

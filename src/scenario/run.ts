@@ -19,7 +19,7 @@ import type { Mempolicy, PolicyFlag, PolicyMode } from '../engine/mempolicy.js'
 import type { Region } from '../engine/region.js'
 import { PAGE_SIZE } from '../engine/spec.js'
 import type { Task } from '../engine/tasks.js'
-import type { Workload } from '../engine/workload.js'
+import { resolvePhases, type Pattern, type PhaseInput, type Workload } from '../engine/workload.js'
 import { ERRNO, type ErrnoName } from '../kernfs/errno.js'
 import { CGROUP_ROOT } from '../kernfs/files/cgroup.js'
 import { listFormat, parseList } from '../kernfs/format.js'
@@ -86,6 +86,25 @@ export interface WorkloadResult {
   accesses: number
   hintFaults: number
   pagesByNode: { start: Record<string, number>; end: Record<string, number> }
+  /** Workloads with phases: when each began and ended. */
+  phases?: PhaseResult[]
+}
+
+export interface PhaseResult {
+  name: string
+  /** Simulated ms from the start of the run when the phase began; null if it never did. */
+  startMs: number | null
+  /** When it ended; null while it runs (or if it never began). */
+  endMs: number | null
+}
+
+/** When each phase of a workload began and ended, relative to the run's start. */
+function phaseResults(w: Workload, t0: number): PhaseResult[] {
+  return w.phases.map((ph, i) => {
+    const start = w.phaseStarts[i]
+    const end = i + 1 < w.phaseStarts.length ? w.phaseStarts[i + 1] : i === w.phaseIndex ? w.finishedAtMs : null
+    return { name: ph.name, startMs: start === undefined ? null : start - t0, endMs: end === null || end === undefined ? null : end - t0 }
+  })
 }
 
 export interface SeriesResult {
@@ -325,10 +344,13 @@ export function setupScenario(m: Machine, fs: KernFs, spec: ScenarioSpec, source
   m.sim.quantumMs = spec.quantumMs
   return planned.map((p) => {
     const ws = spec.workloads[p.i]
-    const pattern = (ws.pattern ?? { kind: 'uniform' }) as Workload['spec']['pattern']
+    const pattern = (ws.pattern ?? { kind: 'uniform' }) as Pattern
+    const base = { pattern, rate: ws.rate ?? null, loadFraction: ws.loadFraction, mlp: ws.mlp, accessesPerThread: ws.accessesPerThread ?? null }
+    const phases = ws.phases ? resolvePhases(base, ws.phases as PhaseInput[]) : null
+    if (phases && !phases.ok) fail(source, phases.problems.map((q) => ({ path: `/workloads/${p.i}${q.path}`, message: q.message })))
     const w = m.sim.start({
-      name: p.name, threads: ws.threads, cpus: p.cpus, pattern,
-      accessesPerThread: ws.accessesPerThread ?? null, loadFraction: ws.loadFraction, mlp: ws.mlp,
+      name: p.name, threads: ws.threads, cpus: p.cpus, ...base,
+      ...(phases?.ok ? { phases: phases.value } : {}),
     }, p.region)
     return { name: p.name, taskName: p.taskName, task: p.task, w, startPages: pagesByNode(p.region) }
   })
@@ -363,14 +385,13 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Scenario
     const pages = started.flatMap((s) => memNodes.map((nid) => s.w.region.perNode.get(nid) ?? 0))
     series.rows.push([elapsed(), ...readCounters(fs, counters), ...pages])
   }
-  const finite = started.filter((s) => s.w.spec.accessesPerThread !== null).map((s) => s.w)
+  const finite = started.filter((s) => s.w.finite).map((s) => s.w)
   const allDone = () => finite.length > 0 && finite.every((w) => w.finished)
   const limit = Math.min(spec.duration, opts.maxMs ?? Infinity)
-  const workTotal = finite.reduce((s, w) => s + w.spec.threads * w.spec.accessesPerThread!, 0)
   const progress = () => {
     if (!opts.onProgress) return
-    const done = finite.reduce((s, w) => s + w.totalAccesses(), 0)
-    const fraction = finite.length ? done / workTotal : elapsed() / limit
+    const now = m.clock.nowMs()
+    const fraction = finite.length ? finite.reduce((s, w) => s + w.progressAt(now), 0) / finite.length : elapsed() / limit
     opts.onProgress({
       simMs: elapsed(), limitMs: limit, fraction: Math.min(1, Math.max(0, fraction)),
       workloadsFinished: started.filter((s) => s.w.finished).length, workloads: started.length,
@@ -411,6 +432,7 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Scenario
       finished: s.w.finished, completionMs: s.w.finishedAtMs === null ? null : s.w.finishedAtMs - t0,
       accesses: Math.round(s.w.totalAccesses()), hintFaults: s.w.hintFaults,
       pagesByNode: { start: s.startPages, end: pagesByNode(s.w.region) },
+      ...(s.w.spec.phases ? { phases: phaseResults(s.w, t0) } : {}),
     })),
     counters: counters.map((c, i) => ({ key: c.key, file: c.file, item: c.item, start: startValues[i], final: finalValues[i], delta: finalValues[i] - startValues[i] })),
     series,
