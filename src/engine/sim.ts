@@ -270,18 +270,23 @@ export class Simulation {
     // In memory-tiering-only mode top-tier pages are left alone.
     const skipTop = !(mode & NUMA_BALANCING_NORMAL)
     const top = this.nodeFlags((node) => m.tiers.toptier.has(node.id))
-    const protNone = r.protNone, nids = r.nid, marked = w.scan.marked
-    const marked0 = marked.length
+    const protNone = r.protNone, nids = r.nid, lists = w.scan.lists
+    const listed = (w.scan.listed ??= new Uint8Array(r.pages))
+    const hotset = w.pattern.kind === 'hotset'
+    let updates = 0
     for (let k = 0, v = w.scan.cursor % r.pages; k < n; k++, v = v + 1 === r.pages ? 0 : v + 1) {
       if (protNone[v]) continue
       if (skipTop && top[nids[v]]) continue
       protNone[v] = 1
-      marked.push(v)
+      updates++
+      if (listed[v]) continue
+      listed[v] = 1
+      lists[hotset && r.isHot(v) ? 1 : 0].push(v)
     }
     // A pass that reaches the end of the region starts the next one (reset_ptenuma_scan()).
     if ((w.scan.cursor % r.pages) + n >= r.pages) w.scan.seq++
     w.scan.cursor = (w.scan.cursor + n) % r.pages
-    m.addEvent('numa_pte_updates', marked.length - marked0)
+    m.addEvent('numa_pte_updates', updates)
   }
 
   /**
@@ -291,18 +296,38 @@ export class Simulation {
    */
   private hintFaults(w: Workload, accesses: number, nowMs: number): void {
     const m = this.m
-    const marked = w.scan.marked
-    if (marked.length === 0 || accesses <= 0) return
+    const lists = w.scan.lists
+    if (lists[0].length + lists[1].length === 0 || accesses <= 0) return
     const r = w.region
     const now = m.clock.jiffies() + (nowMs - m.clock.nowMs())
     const tiering = (m.numaBalancing & NUMA_BALANCING_MEMORY_TIERING) !== 0 && (!m.kconfig.PATCH_PGHOT || m.kconfig.NUMA_BALANCING_TIERING)
     const normal = (m.numaBalancing & NUMA_BALANCING_NORMAL) !== 0
-    // A page's access probability depends only on whether it is in the hot set, so the
-    // fault probability takes at most two values per quantum.
+    const rng = w.rng
+    // Every page of a class is touched at least once in this quantum with the same
+    // probability 1 - exp(-λ), λ = accesses × its access probability. Which marked
+    // pages fault is drawn by geometric skips over the class's list, so the pages that
+    // do not fault cost nothing.
     const hot = w.pattern.kind === 'hotset' ? r.hotPages : 0
     const hotStart = r.hotStart
-    const pHot = hot > 0 ? 1 - Math.exp(-accesses * w.pageProbability(hotStart)) : 0
-    const pCold = 1 - Math.exp(-accesses * w.pageProbability(hotStart === 0 ? hot : 0))
+    const lambdas = [accesses * w.pageProbability(hotStart === 0 ? hot : 0), hot > 0 ? accesses * w.pageProbability(hotStart) : 0]
+    const listed = w.scan.listed!
+    const sel = this.scratch.selected(lists[0].length + lists[1].length)
+    const at = this.scratch.positions(lists[0].length + lists[1].length)
+    let nSel = 0
+    for (let c = 0; c < 2; c++) {
+      const list = lists[c]
+      const lambda = lambdas[c]
+      if (!(lambda > 0) || list.length === 0) continue
+      const items = list.items
+      const first = nSel
+      for (let pos = Math.floor(-Math.log(1 - rng.float()) / lambda); pos < list.length; pos += 1 + Math.floor(-Math.log(1 - rng.float()) / lambda)) {
+        at[nSel] = pos
+        sel[nSel++] = items[pos]
+      }
+      // Drop the drawn entries, last first, each replaced by the list's last entry
+      // (never one drawn, as those below it are all that remain).
+      for (let k = nSel - 1; k >= first; k--) items[at[k]] = items[--list.length]
+    }
     const top = this.nodeFlags((node) => m.tiers.toptier.has(node.id))
     // Whether pghot takes hint faults towards each node (1/0), asked when first needed.
     const accepts = new Int8Array(top.length).fill(-1)
@@ -312,20 +337,18 @@ export class Simulation {
     const threads = w.spec.threads
     // Node of each CPU of the workload, looked up when first drawn.
     const cpuNids = new Int32Array(cpus.length).fill(-1)
-    const rng = w.rng
     const pg = m.pghot
     const protNone = r.protNone, nids = r.nid
-    const items = marked.items
-    // Pages to migrate in NORMAL mode, per target node, and how many each target has taken.
+    // Pages to migrate in NORMAL mode, per target node.
     let misplaced: Map<number, number[]> | null = null
-    let kept = 0
     let faults = 0
     let local = 0
     let recorded = 0
-    for (let i = 0; i < marked.length; i++) {
-      const v = items[i]
+    for (let i = 0; i < nSel; i++) {
+      const v = sel[i]
+      listed[v] = 0
+      // A page migrated since it was marked lost its mark with its old PTE.
       if (!protNone[v]) continue
-      if (rng.float() >= (((v - hotStart) >>> 0) < hot ? pHot : pCold)) { items[kept++] = v; continue }
       protNone[v] = 0
       faults++
       // The faulting thread; thread k runs on cpus[k % cpus.length].
@@ -358,7 +381,6 @@ export class Simulation {
       if (!list) { list = []; misplaced.set(cpuNid, list) }
       list.push(v)
     }
-    marked.length = kept
     if (recorded) pg.countSource(PGHOT_HINTFAULTS, recorded)
     if (faults === 0) return
     m.addEvent('numa_hint_faults', faults)
@@ -403,6 +425,20 @@ export class Simulation {
 /** Reusable per-quantum sample buffers (grown, never shrunk), so sampling allocates nothing per sample. */
 class SampleScratch {
   private rec = { page: new Int32Array(1024), pfn: new Uint32Array(1024), nid: new Uint16Array(1024), target: new Int32Array(1024) }
+  private sel = new Uint32Array(1024)
+  private at = new Uint32Array(1024)
+
+  /** Room for the marked pages a quantum's hint faults draw. */
+  selected(n: number): Uint32Array {
+    if (this.sel.length < n) this.sel = new Uint32Array(grow(n))
+    return this.sel
+  }
+
+  /** Room for their positions in the lists. */
+  positions(n: number): Uint32Array {
+    if (this.at.length < n) this.at = new Uint32Array(grow(n))
+    return this.at
+  }
 
   /** Samples to record: the region page, its PFN and node, and the target node. */
   records(n: number): { page: Int32Array; pfn: Uint32Array; nid: Uint16Array; target: Int32Array } {

@@ -131,8 +131,14 @@ export class Workload {
   busyNs = 0
   hintFaults = 0
   accessesByNode = new Map<number, number>()
-  /** NUMA balancing scanner state; `seq` counts full passes over the region (mm->numa_scan_seq). */
-  scan = { nextAtMs: 0, cursor: 0, seq: 0, marked: new PageList() }
+  /**
+   * NUMA balancing scanner state. `seq` counts full passes over the region
+   * (mm->numa_scan_seq). Marked pages wait for their hint fault in one list per
+   * access class (0 cold, 1 hot set), since all pages of a class fault with the same
+   * probability; `listed` says which pages have an entry, so that a page migrated
+   * (unmarked) and marked again is not listed twice.
+   */
+  readonly scan = { nextAtMs: 0, cursor: 0, seq: 0, lists: [new PageList(), new PageList()] as const, listed: null as Uint8Array | null }
   /** The phases; a workload without phases has one, made of its own fields. */
   readonly phases: readonly Phase[]
   phaseIndex = 0
@@ -203,6 +209,8 @@ export class Workload {
     this.phaseDone.fill(0)
     const p = this.phases[i].pattern
     const r = this.region
+    const wasHot = i > 0 && this.phases[i - 1].pattern.kind === 'hotset'
+    const before = [r.hotStart, r.hotPages]
     if (p.kind === 'hotset') {
       const hot = Math.max(1, Math.floor(r.pages * p.hotFraction))
       const start = Math.min(r.pages - hot, Math.floor(r.pages * (p.hotOffset ?? 0)))
@@ -210,6 +218,19 @@ export class Workload {
     } else if (r.hotPages) {
       r.setHotSet(0, 0)
     }
+    if (wasHot !== (p.kind === 'hotset') || before[0] !== r.hotStart || before[1] !== r.hotPages) this.reclassifyMarked()
+  }
+
+  /** Access class of page `v` under the current pattern: 1 in a hot set, else 0. */
+  accessClass(v: number): number { return this.pattern.kind === 'hotset' && this.region.isHot(v) ? 1 : 0 }
+
+  /** Put marked pages back in the lists of their classes after the hot set changed. */
+  private reclassifyMarked(): void {
+    const [cold, hot] = this.scan.lists
+    const all = [...cold.items.subarray(0, cold.length), ...hot.items.subarray(0, hot.length)]
+    cold.length = 0
+    hot.length = 0
+    for (const v of all) this.scan.lists[this.accessClass(v)].push(v)
   }
 
   /** Probability that one access touches page `v`. */
