@@ -19,7 +19,8 @@ export const nodeConfigSchema = {
     adistance: { type: 'integer', minimum: 0, maximum: 65535, description: 'abstract distance for memory tiering (tier = adistance >> 7); default 576 for dram, 2880 for cxl' },
     reservedKiB: { type: 'integer', minimum: 0, description: 'memblock reservations on this node besides the memmap (kernel image, swiotlb, firmware); default derived from the node' },
     pageExtBytes: { type: 'integer', minimum: 0, maximum: 256, default: 0, description: 'page_ext bytes per page allocated at boot next to the memmap' },
-    latencyNs: { type: 'integer', minimum: 1, description: 'access latency used by the access cost model' },
+    latencyNs: { type: 'integer', minimum: 1, description: 'access latency used by the access cost model (loads; stores too unless storeLatencyNs is given)' },
+    storeLatencyNs: { type: 'integer', minimum: 1, description: 'store latency for the access cost model; default latencyNs. An access costs loadFraction x latencyNs + (1 - loadFraction) x storeLatencyNs' },
     bandwidthMBps: { type: 'integer', minimum: 1, description: 'memory bandwidth (HMAT/CDAT-style), used by weighted-interleave auto weights; default by kind' },
     optIn: {
       type: 'object', additionalProperties: false, default: {},

@@ -47,6 +47,7 @@ export const scenarioSchema = {
             properties: {
               id: { type: 'integer', minimum: 0, maximum: 1023, description: 'a node of the preset' },
               latencyNs: { type: 'integer', minimum: 1, description: 'access latency of the node as the workloads see it (loaded latency)' },
+              storeLatencyNs: { type: 'integer', minimum: 1, description: 'store latency, when stores cost other than loads (default: latencyNs)' },
               bandwidthMBps: { type: 'integer', minimum: 1, description: 'node bandwidth (weighted-interleave auto weights)' },
             },
           },
@@ -111,7 +112,7 @@ export const scenarioSchema = {
           cpus: { type: 'string', pattern: LIST_PATTERN, description: 'CPUs the threads run on, round robin, as a list ("0-63"); default the task\'s CPU' },
           pattern: { ...patternBody, default: { kind: 'uniform' }, description: 'which pages the accesses touch: uniform, sequential, or a hot set' },
           accessesPerThread: { type: ['number', 'null'], minimum: 1, default: null, description: 'accesses each thread makes; null runs until the duration ends' },
-          loadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'share of the accesses that are loads' },
+          loadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'share of the accesses that are loads; the rest are stores, which cost a node\'s storeLatencyNs when it has one' },
           mlp: { type: 'number', minimum: 1, maximum: 64, default: 1, description: 'outstanding misses per thread: an access costs the node latency / mlp' },
           rate: { ...rateSchema, default: null },
           phases: phasesSchema,

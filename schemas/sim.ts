@@ -39,7 +39,7 @@ export const phaseSchemaBody = {
     accessesPerThread: { type: 'number', minimum: 1, description: 'accesses each thread makes in the phase' },
     pattern: patternVariants,
     rate: rateSchema,
-    loadFraction: { type: 'number', minimum: 0, maximum: 1 },
+    loadFraction: { type: 'number', minimum: 0, maximum: 1, description: 'share of loads; stores cost a node\'s storeLatencyNs when it has one' },
     mlp: { type: 'number', minimum: 1, maximum: 64 },
   },
 } as const
@@ -64,7 +64,7 @@ export const workloadSchema = {
     // Inline: a $ref inside a schema with a relative $id would resolve against that id.
     pattern: patternVariants,
     accessesPerThread: { type: ['number', 'null'], minimum: 1, default: null, description: 'work per thread; null runs until stopped' },
-    loadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.5 },
+    loadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'share of loads; stores cost a node\'s storeLatencyNs when it has one' },
     mlp: { type: 'number', minimum: 1, maximum: 64, default: 1, description: 'outstanding misses per thread' },
     rate: { ...rateSchema, default: null },
     phases: phasesSchema,

@@ -73,6 +73,7 @@ export function resolveConfig(input: unknown, source = 'config'): MachineSpec {
       reservedKiB: n.reservedKiB ?? null,
       pageExtBytes: n.pageExtBytes ?? 0,
       latencyNs: n.latencyNs ?? DEFAULT_LATENCY_NS[n.kind],
+      storeLatencyNs: n.storeLatencyNs ?? null,
       bandwidthMBps: n.bandwidthMBps ?? DEFAULT_BANDWIDTH_MBPS[n.kind],
       optIn: { reclaim: n.optIn?.reclaim ?? false, tiering: n.optIn?.tiering ?? false, userMigrate: n.optIn?.userMigrate ?? false },
     }

@@ -25,6 +25,13 @@ export const HINT_FAULT_NS = 1500
  */
 export const MIGRATE_PAGE_NS = 10000
 
+/** What one access to a node costs with this share of loads (stores cost storeLatencyNs, by default the same). */
+export function accessCost(node: NumaNode, loadFraction: number): number {
+  const load = node.spec.latencyNs
+  const store = node.spec.storeLatencyNs
+  return store === null || store === load ? load : loadFraction * load + (1 - loadFraction) * store
+}
+
 export interface NumaBalancingKnobs { scanDelayMs: number; scanPeriodMinMs: number; scanPeriodMaxMs: number; scanSizeMb: number }
 
 export class Simulation {
@@ -134,7 +141,7 @@ export class Simulation {
     const ph = w.phase
     const shares = this.shares(w)
     let latency = 0
-    for (const [nid, s] of shares) latency += s * m.node(nid)!.spec.latencyNs
+    for (const [nid, s] of shares) latency += s * accessCost(m.node(nid)!, ph.loadFraction)
     if (latency <= 0) return undefined
     const threads = w.spec.threads
     const debt = (this.faultDebtNs.get(w) ?? 0) / threads

@@ -17,6 +17,8 @@ export interface NodeSpec {
   reservedKiB: number | null
   pageExtBytes: number
   latencyNs: number
+  /** Store latency of the cost model; null: the same as latencyNs. */
+  storeLatencyNs: number | null
   bandwidthMBps: number
   optIn: { reclaim: boolean; tiering: boolean; userMigrate: boolean }
 }

@@ -160,6 +160,7 @@ function buildMachine(spec: ScenarioSpec, source: string): Machine {
       const n = nodes.find((x) => x.id === patch.id)
       if (!n) { problems.push({ path: `/machine/nodes/${i}/id`, message: `preset ${ms.preset} has no node ${patch.id}` }); return }
       if (patch.latencyNs !== undefined) n.latencyNs = patch.latencyNs
+      if (patch.storeLatencyNs !== undefined) n.storeLatencyNs = patch.storeLatencyNs
       if (patch.bandwidthMBps !== undefined) n.bandwidthMBps = patch.bandwidthMBps
     })
     if (problems.length) fail(source, problems)

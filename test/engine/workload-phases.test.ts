@@ -208,3 +208,21 @@ t.test('HTTP: POST /api/v1/workloads with phases; bad phases get 400 naming the 
   t.equal(run.json().workloads[0].elapsedMs, 35)
   t.same(checkInvariants(fs), [])
 })
+
+t.test('the load share weighs load and store latency when a node has a store latency', async (t) => {
+  const run = (storeLatencyNs: number | undefined, phases: PhaseInput[]) => {
+    const spec = loadScenario({
+      machine: { preset: 'default', nodes: [{ id: 0, latencyNs: 100, ...(storeLatencyNs ? { storeLatencyNs } : {}) }] },
+      tasks: [{ name: 't', cpu: 0 }],
+      workloads: [{ task: 't', pages: 1024, placement: { mode: 'bind', nodes: [0] }, threads: 1, cpus: '0', phases }],
+    })
+    return runScenario(spec).workloads[0].accesses
+  }
+  const phases = (loadFraction: number): PhaseInput[] => [{ durationMs: 1000, loadFraction }]
+  t.equal(run(undefined, phases(0.5)), 1e7, 'no store latency: 1 s / 100 ns')
+  t.equal(run(300, phases(1)), 1e7, 'loads only: the load latency')
+  t.equal(run(300, phases(0)), Math.round(1e9 / 300), 'stores only: the store latency')
+  t.equal(run(300, phases(0.5)), 5e6, 'half and half: 200 ns')
+  t.equal(run(300, [{ durationMs: 500, loadFraction: 1 }, { durationMs: 500, loadFraction: 0 }]), Math.round(5e6 + 5e8 / 300), 'a phase changes the mix')
+  t.same(problemsOf(() => loadScenario({ machine: { preset: 'default', nodes: [{ id: 0, storeLatencyNs: 0 }] }, workloads: [] })).map((p) => p.path), ['/machine/nodes/0/storeLatencyNs'])
+})
