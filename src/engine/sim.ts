@@ -311,9 +311,9 @@ export class Simulation {
     const normal = (m.numaBalancing & NUMA_BALANCING_NORMAL) !== 0
     const rng = w.rng
     // Every page of a class is touched at least once in this quantum with the same
-    // probability 1 - exp(-λ), λ = accesses × its access probability. Which marked
-    // pages fault is drawn by geometric skips over the class's list, so the pages that
-    // do not fault cost nothing.
+    // probability 1 - exp(-λ), λ = accesses × its access probability. When that is
+    // small, which marked pages fault is drawn by geometric skips over the class's
+    // list, so the pages that do not fault cost nothing.
     const hot = w.pattern.kind === 'hotset' ? r.hotPages : 0
     const hotStart = r.hotStart
     const lambdas = [accesses * w.pageProbability(hotStart === 0 ? hot : 0), hot > 0 ? accesses * w.pageProbability(hotStart) : 0]
@@ -326,6 +326,18 @@ export class Simulation {
       const lambda = lambdas[c]
       if (!(lambda > 0) || list.length === 0) continue
       const items = list.items
+      const p = -Math.expm1(-lambda)
+      if (p >= 0.25) {
+        // Most entries fault: one draw each, and the rest stay in order.
+        let kept = 0
+        for (let i = 0; i < list.length; i++) {
+          const v = items[i]
+          if (rng.float() < p) sel[nSel++] = v
+          else items[kept++] = v
+        }
+        list.length = kept
+        continue
+      }
       const first = nSel
       for (let pos = Math.floor(-Math.log(1 - rng.float()) / lambda); pos < list.length; pos += 1 + Math.floor(-Math.log(1 - rng.float()) / lambda)) {
         at[nSel] = pos

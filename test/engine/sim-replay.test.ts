@@ -114,28 +114,28 @@ const EXPECTED: Record<string, Expected> = {
     counters: { pgpromote_success: 288114, pgmigrate_success: 288114, numa_pages_migrated: 288114, pghot_recorded_accesses: 288532, pghot_recorded_hwhints: 310144, hwhint_total_events: 310144, hwhint_dram_accesses: 21612, hwhint_extmem_accesses: 288532, hwhint_useful_events: 310144, 'node0.nr_anon_pages': 288114, 'node1.nr_anon_pages': -288114, '/scenario1:memory.numa_stat:anon:N0': 1180114944, '/scenario1:memory.numa_stat:anon:N1': -1180114944 },
   },
   precise: {
-    simulatedMs: 5560,
+    simulatedMs: 5550,
     workloads: [
-      { name: 'hot', completionMs: 5553.118820106101, accesses: 1600000000, hintFaults: 327298, end: { node0: 90148, node1: 434140 } },
+      { name: 'hot', completionMs: 5547.532759020583, accesses: 1600000000, hintFaults: 327271, end: { node0: 90218, node1: 434070 } },
     ],
-    counters: { pgpromote_success: 90148, pgmigrate_success: 90148, numa_pte_updates: 327680, numa_hint_faults: 327298, numa_hint_faults_local: 2997, numa_pages_migrated: 90148, pghot_recorded_accesses: 433984, pghot_recorded_hintfaults: 324301, pghot_recorded_hwhints: 160000, hwhint_total_events: 160000, hwhint_dram_accesses: 50317, hwhint_extmem_accesses: 109683, hwhint_useful_events: 160000 },
+    counters: { pgpromote_success: 90218, pgmigrate_success: 90218, numa_pte_updates: 327680, numa_hint_faults: 327271, numa_hint_faults_local: 3002, numa_pages_migrated: 90218, pghot_recorded_accesses: 433740, pghot_recorded_hintfaults: 324269, pghot_recorded_hwhints: 159992, hwhint_total_events: 159992, hwhint_dram_accesses: 50521, hwhint_extmem_accesses: 109471, hwhint_useful_events: 159992 },
   },
   demote: {
     simulatedMs: 10000,
     workloads: [
-      { name: 'big', completionMs: null, accesses: 2180415547, hintFaults: 0, end: { node0: 3899165, node1: 32995 } },
-      { name: 'far', completionMs: null, accesses: 885963219, hintFaults: 575168, end: { node0: 81871, node1: 1490993 } },
+      { name: 'big', completionMs: null, accesses: 2180415551, hintFaults: 0, end: { node0: 3899165, node1: 32995 } },
+      { name: 'far', completionMs: null, accesses: 885989487, hintFaults: 575024, end: { node0: 81873, node1: 1490991 } },
     ],
-    counters: { pgpromote_success: 98915, pgpromote_candidate: 660995, pgmigrate_success: 115871, pgdemote_kswapd: 16956, numa_pte_updates: 637912, numa_hint_faults: 575168, numa_pages_migrated: 98915, pghot_recorded_accesses: 661260, pghot_recorded_hintfaults: 575168, pghot_recorded_hwhints: 306636, hwhint_total_events: 306636, hwhint_dram_accesses: 220544, hwhint_extmem_accesses: 86092, hwhint_useful_events: 306636 },
+    counters: { pgpromote_success: 98872, pgpromote_candidate: 660708, pgmigrate_success: 115783, pgdemote_kswapd: 16911, numa_pte_updates: 637664, numa_hint_faults: 575024, numa_pages_migrated: 98872, pghot_recorded_accesses: 660998, pghot_recorded_hintfaults: 575024, pghot_recorded_hwhints: 306636, hwhint_total_events: 306636, hwhint_dram_accesses: 220662, hwhint_extmem_accesses: 85974, hwhint_useful_events: 306636 },
   },
   mix4: {
     simulatedMs: 6000,
     workloads: [
-      { name: 'hot', completionMs: null, accesses: 2621440937, hintFaults: 293113, end: { node0: 49278, node2: 212866 } },
-      { name: 'uni', completionMs: null, accesses: 1296434006, hintFaults: 101598, end: { node0: 131072 } },
+      { name: 'hot', completionMs: null, accesses: 2621725047, hintFaults: 293115, end: { node0: 49450, node2: 212694 } },
+      { name: 'uni', completionMs: null, accesses: 1296435448, hintFaults: 101598, end: { node0: 131072 } },
       { name: 'seq', completionMs: null, accesses: 872727273, hintFaults: 0, end: { node1: 65536 } },
     ],
-    counters: { pgpromote_success: 114814, pgmigrate_success: 114814, numa_pte_updates: 456219, numa_hint_faults: 394711, numa_pages_migrated: 114814, pghot_recorded_accesses: 483687, pghot_recorded_hintfaults: 394711, pghot_recorded_hwhints: 479056, hwhint_total_events: 479056, hwhint_dram_accesses: 390080, hwhint_extmem_accesses: 88976, hwhint_useful_events: 479056 },
+    counters: { pgpromote_success: 114986, pgmigrate_success: 114986, numa_pte_updates: 456320, numa_hint_faults: 394713, numa_pages_migrated: 114986, pghot_recorded_accesses: 483884, pghot_recorded_hintfaults: 394713, pghot_recorded_hwhints: 479072, hwhint_total_events: 479072, hwhint_dram_accesses: 389901, hwhint_extmem_accesses: 89171, hwhint_useful_events: 479072 },
   },
 }
 
