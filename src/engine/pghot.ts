@@ -96,7 +96,7 @@ export class Pghot {
 
   readonly maps = new Map<number, NodeMap>()
   /** PGDAT_KMIGRATED_ACTIVATE per lower-tier node. */
-  readonly activate = new Set<number>()
+  readonly activate: Set<number> = new NodeIdSet()
   /** Next time (ms) each kmigrated wakes up. */
   readonly nextWake = new Map<number, number>()
   readonly targets = new Map<number, TargetState>()
@@ -186,8 +186,9 @@ export class Pghot {
    */
   recordAccess(pfn: number, srcNid: number, nid: number, src: number, now: number, isLru: boolean): void {
     if (!this.accepts(nid, src)) return
-    this.m.events[src === PGHOT_HINTFAULTS ? this.evHintfaults : this.evHwhints]++
-    this.m.touch()
+    const m = this.m
+    m.events[src === PGHOT_HINTFAULTS ? this.evHintfaults : this.evHwhints]++
+    m.generation++ // m.touch()
     this.recordAccepted(pfn, srcNid, nid, now, isLru)
   }
 
@@ -197,9 +198,10 @@ export class Pghot {
    * source towards one node ask once and count the source event themselves.
    */
   accepts(nid: number, src: number): boolean {
-    if (!this.enabled) return false
-    if (!this.nidValid(nid)) return false
-    return (src === PGHOT_HINTFAULTS || src === PGHOT_HWHINTS) && this.srcOn(src)
+    if (!this.m.kconfig.PGHOT) return false
+    // nidValid() lets every nid through in default mode.
+    if (this.layout.precise && !this.nidValid(nid)) return false
+    return (src === PGHOT_HINTFAULTS || src === PGHOT_HWHINTS) && (this.srcEnabled & (1 << src)) !== 0
   }
 
   /** Count `n` accesses that accepts() let through, as recordAccess() counts each. */
@@ -215,41 +217,106 @@ export class Pghot {
   tracks(srcNid: number): boolean { return !this.toptierByNid[srcNid] && this.mapByNid[srcNid] !== undefined }
 
   /**
+   * Default layout only: the new record for every old record byte, for accesses at the
+   * time bucket, window and threshold in `tableKey` (an update reads `now` only through
+   * its time bucket). Rebuilt when one of them changes, about every 128 jiffies.
+   */
+  private readonly table = new Uint8Array(256)
+  private tableBucket = -1
+  private tableWindow = NaN
+  private tableThreshold = NaN
+
+  /** The update table of the default layout for accesses at `now` (jiffies). */
+  private tableAt(now: number): Uint8Array {
+    const bucket = ((now >>> 0) >>> DEFAULT_LAYOUT.timeBucketShift) & this.recTimeMask
+    if (bucket !== this.tableBucket || this.freqWindowMs !== this.tableWindow || this.freqThreshold !== this.tableThreshold) this.fillTable(now, bucket)
+    return this.table
+  }
+
+  private fillTable(now: number, bucket: number): void {
+    const update = this.update, table = this.table
+    for (let old = 0; old < 256; old++) table[old] = update(old, 0, now, this.freqWindowMs, this.freqThreshold)
+    this.tableBucket = bucket
+    this.tableWindow = this.freqWindowMs
+    this.tableThreshold = this.freqThreshold
+  }
+
+  /** updateRecord() of the default layout, looked up in the table. */
+  private updateDefault(old: number, now: number): number {
+    const v = this.tableAt(now)[old]
+    // A PFN that is no whole number reads no record byte: leave it to the plain update.
+    return v === undefined ? this.update(old, 0, now, this.freqWindowMs, this.freqThreshold) : v
+  }
+
+  /**
    * recordAccepted() for `n` accesses in order. The records they touch are read once
    * up front, independently of one another, so that the cache misses overlap instead of
    * stalling the ordered updates one by one.
    */
   recordAcceptedMany(pfns: Uint32Array, srcNids: Uint16Array, nids: Int32Array, n: number, now: number): void {
+    const mapByNid = this.mapByNid
     let sink = 0
     for (let j = 0; j < n; j++) {
-      const map = this.mapByNid[srcNids[j]]
+      const map = mapByNid[srcNids[j]]
       if (!map) continue
       const idx = pfns[j] - map.basePfn
       if (idx >= 0 && idx < map.pages) sink ^= map.records[idx]
     }
     this.sink = sink
-    for (let j = 0; j < n; j++) this.recordAccepted(pfns[j], srcNids[j], nids[j], now, true)
+    if (this.layout.precise) {
+      for (let j = 0; j < n; j++) this.recordAccepted(pfns[j], srcNids[j], nids[j], now, true)
+      return
+    }
+    // recordAccepted() inlined for the default layout, with the update looked up in the
+    // table and the access events counted once: the same records, lists and counts.
+    const table = this.tableAt(now)
+    const toptier = this.toptierByNid
+    let accesses = 0
+    let activated = -1
+    for (let j = 0; j < n; j++) {
+      const srcNid = srcNids[j]
+      if (srcNid === nids[j] || toptier[srcNid]) continue
+      const map = mapByNid[srcNid]
+      if (!map) continue
+      const idx = pfns[j] - map.basePfn
+      if (idx < 0 || idx >= map.pages) continue
+      accesses++
+      const records = map.records
+      const old = records[idx]
+      const v = table[old]
+      records[idx] = v
+      if ((v & 0x80) !== 0) {
+        if ((old & 0x80) === 0) map.pushReady(idx)
+        map.sectionHot[Math.floor(idx / SECTION_PAGES)] = 1
+        // Adding a member again changes nothing, so once per run of one node is enough.
+        if (srcNid !== activated) { this.activate.add(srcNid); activated = srcNid }
+      }
+    }
+    this.m.events[this.evAccesses] += accesses
   }
 
   /** The rest of pghot_record_access(), after accepts() and the source event. */
   recordAccepted(pfn: number, srcNid: number, nid: number, now: number, isLru: boolean): void {
-    if (srcNid === nid) return
-    if (this.toptierByNid[srcNid]) return
-    if (!isLru) return
+    if (srcNid === nid || this.toptierByNid[srcNid] || !isLru) return
     const map = this.mapByNid[srcNid]
     if (!map) return
     const idx = pfn - map.basePfn
     if (idx < 0 || idx >= map.pages) return
     this.m.events[this.evAccesses]++
-    const target = this.layout.precise ? (nid < 0 ? this.targetNid : nid) : 0
-    const old = map.records[idx]
-    const v = this.update(old, target, now, this.freqWindowMs, this.freqThreshold)
-    map.records[idx] = v
-    if ((v & this.readyMask) !== 0) {
-      if ((old & this.readyMask) === 0) map.pushReady(idx)
-      map.sectionHot[Math.floor(idx / SECTION_PAGES)] = 1
-      this.activate.add(srcNid)
-    }
+    const records = map.records
+    const old = records[idx]
+    const v = this.layout.precise
+      ? this.update(old, nid < 0 ? this.targetNid : nid, now, this.freqWindowMs, this.freqThreshold)
+      : this.updateDefault(old, now)
+    records[idx] = v
+    if ((v & this.readyMask) !== 0) this.becameReady(map, idx, old, srcNid)
+  }
+
+  /** What recordAccepted() does when the new record is ready. */
+  private becameReady(map: NodeMap, idx: number, old: number, srcNid: number): void {
+    if ((old & this.readyMask) === 0) map.pushReady(idx)
+    map.sectionHot[Math.floor(idx / SECTION_PAGES)] = 1
+    this.activate.add(srcNid)
   }
 
   /** Run every kmigrated whose sleep has ended by `nowMs`. */
@@ -469,6 +536,31 @@ export class Pghot {
       if (z.free > z.wmark.high + nr + reserve) return true
     }
     return false
+  }
+}
+
+/**
+ * A set of node ids that answers add() of a member from a flag table, without hashing:
+ * the record path sets PGDAT_KMIGRATED_ACTIVATE on every access to a ready record.
+ */
+class NodeIdSet extends Set<number> {
+  private flags = new Uint8Array(64)
+  override add(nid: number): this {
+    if (nid >= 0 && nid < this.flags.length && this.flags[nid] === 1) return this
+    super.add(nid)
+    if (Number.isInteger(nid) && nid >= 0) {
+      if (nid >= this.flags.length) { const f = new Uint8Array(Math.max(nid + 1, 2 * this.flags.length)); f.set(this.flags); this.flags = f }
+      this.flags[nid] = 1
+    }
+    return this
+  }
+  override delete(nid: number): boolean {
+    if (nid >= 0 && nid < this.flags.length) this.flags[nid] = 0
+    return super.delete(nid)
+  }
+  override clear(): void {
+    this.flags.fill(0)
+    super.clear()
   }
 }
 
