@@ -30,16 +30,34 @@ const MSEC_PER_SEC = 1000
 export interface PageOwner {
   /** The page at `pfn` on `nid` if an LRU page of this owner is there. */
   pageAt(nid: number, pfn: number): { memcgKey: unknown } | null
-  /** Promote these pages (all on `from`, same memcg) to `to`; returns how many moved. */
-  promote(from: number, to: number, pfns: readonly number[]): number
+  /**
+   * Promote these pages (all on `from`, same memcg) to `to`; returns how many moved.
+   * `found`, when given, holds what find() returned for each of `pfns` during the same
+   * walk (and their memcg key): the owner may use it instead of looking them up again.
+   */
+  promote(from: number, to: number, pfns: readonly number[], found?: FoundPages): number
   /**
    * Optionally, read ahead what pageAt() and promote() will read for `pfns[0..n)` on
    * `nid`. Only a hint for speed: the walk does the same whether or not it is called.
    */
   warm?(nid: number, pfns: Float64Array, n: number): void
+  /**
+   * Optionally, pageAt() without the object: a page handle (≥ 0) for promote(), or -1
+   * when pageAt() would return null. The memcg key of the page found is then in
+   * `foundKey`, the same key pageAt() would give.
+   */
+  find?(nid: number, pfn: number): number
+  readonly foundKey?: unknown
 }
 
+/** Handles find() returned for the PFNs of a batch (pages[k] for pfns[k]), all with memcg key `key`. */
+export interface FoundPages { key: unknown; pages: Int32Array }
+
 const NRL_IDX = NODE_IDX.pgpromote_candidate_nrl
+
+const RADIX_BITS = 11
+const RADIX_BUCKETS = 1 << RADIX_BITS
+const RADIX_MASK = RADIX_BUCKETS - 1
 
 /** Ready records kmigrated reads ahead at a time. */
 const WALK_CHUNK = 256
@@ -69,14 +87,43 @@ class NodeMap {
     this.ready[this.nrReady++] = idx
   }
 
+  /** Radix sort buffers for takeReady(). */
+  private sorted = new Uint32Array(1024)
+  private readonly counts = new Uint32Array(RADIX_BUCKETS)
+
   /** The ready list in ascending order, leaving an empty one. Valid until the next call. */
   takeReady(): Uint32Array {
-    const full = this.ready
-    const list = full.subarray(0, this.nrReady).sort()
-    this.ready = this.spare
-    this.spare = full
+    const n = this.nrReady
+    let list = this.ready
+    // An LSD radix sort, 11 bits a pass and only as many passes as the largest index
+    // needs: the same ascending order as sort(), at a fraction of its cost.
+    let max = 0
+    for (let i = 0; i < n; i++) if (list[i] > max) max = list[i]
+    if (this.sorted.length < list.length) this.sorted = new Uint32Array(list.length)
+    let out = this.sorted
+    const counts = this.counts
+    for (let shift = 0; shift === 0 || (max >>> shift) !== 0; shift += RADIX_BITS) {
+      if (n < 2) break
+      counts.fill(0)
+      for (let i = 0; i < n; i++) counts[(list[i] >>> shift) & RADIX_MASK]++
+      let sum = 0
+      for (let b = 0; b < RADIX_BUCKETS; b++) { const c = counts[b]; counts[b] = sum; sum += c }
+      for (let i = 0; i < n; i++) { const x = list[i]; out[counts[(x >>> shift) & RADIX_MASK]++] = x }
+      const t = list; list = out; out = t
+      if (shift + RADIX_BITS >= 32) break
+    }
+    // `list` holds the sorted indices: it is handed out; the other buffer sorts next time,
+    // and the spare collects the next ready list.
+    if (list === this.ready) {
+      this.ready = this.spare
+      this.spare = list
+    } else {
+      this.sorted = this.ready
+      this.ready = this.spare
+      this.spare = list
+    }
     this.nrReady = 0
-    return list
+    return list.subarray(0, n)
   }
 }
 
@@ -349,33 +396,28 @@ export class Pghot {
     }
   }
 
+  /** The batch walkSection() builds: PFNs and, from owners that find(), page handles. */
+  private batchPfns = new Float64Array(1024)
+  private batchPages = new Int32Array(1024)
+
   /** kmigrated_walk_zone() over one hot section, visiting its ready records (indices[from..to)) in PFN order. */
   private walkSection(map: NodeMap, indices: Uint32Array, from: number, to: number): void {
-    let batch: number[] = []
+    let n = 0
     let curNid = -1
     let curKey: unknown = null
     let curOwner: PageOwner | null = null
     // The target's free-space and watermark checks read only its zones, which change
     // when a batch moves pages and not between batches: they are made once per target
-    // and batch rather than once per page.
-    const view = {
-      nid: -1, node: null as NumaNode | null, st: null as TargetState | null, freeEnough: false, fits: false,
-      load: (nid: number) => {
-        view.nid = nid
-        view.node = this.m.node(nid) ?? null
-        if (!view.node) return
-        view.st = this.target(nid)
-        view.freeEnough = this.freeSpaceEnough(view.node)
-        view.fits = this.fits(view.node, 1)
-      },
-    }
-    const flush = () => {
-      if (batch.length && curOwner) this.promoteBatch(curOwner, map.nid, curNid, batch)
-      batch = []
-      view.nid = -1
-    }
+    // and batch rather than once per page (a flush forgets them).
+    let viewNid = -1
+    let viewNode: NumaNode | null = null
+    let viewSt: TargetState | null = null
+    let viewFree = false
+    let viewFits = false
     const owners = this.owners
     const records = map.records
+    const mapNid = map.nid
+    const basePfn = map.basePfn
     const readyMask = this.readyMask
     const precise = this.layout.precise
     const { nidShift, timeShift } = this.layout
@@ -387,45 +429,92 @@ export class Pghot {
         // The ready records are scattered over the node: reading a chunk's records and
         // pages in tight loops first lets their cache misses overlap.
         const end = Math.min(to, k + WALK_CHUNK)
-        let sink = 0, n = 0
-        for (let j = k; j < end; j++) { sink ^= records[indices[j]]; ahead[n++] = map.basePfn + indices[j] }
+        let sink = 0, c = 0
+        for (let j = k; j < end; j++) { sink ^= records[indices[j]]; ahead[c++] = basePfn + indices[j] }
         this.sink = sink
-        for (let o = 0; o < owners.length; o++) owners[o].warm?.(map.nid, ahead, n)
+        for (let o = 0; o < owners.length; o++) owners[o].warm?.(mapNid, ahead, c)
         warmed = end
       }
       const i = indices[k]
       const v = records[i]
       if (!v) continue
-      const pfn = map.basePfn + i
+      const pfn = basePfn + i
       let owner: PageOwner | null = null
-      let page: { memcgKey: unknown } | null = null
-      for (let o = 0; o < owners.length; o++) { page = owners[o].pageAt(map.nid, pfn); if (page) { owner = owners[o]; break } }
-      if (!page || !owner) continue
+      let key: unknown = null
+      let handle = -1
+      for (let o = 0; o < owners.length; o++) {
+        const ow = owners[o]
+        if (ow.find !== undefined) {
+          handle = ow.find(mapNid, pfn)
+          if (handle >= 0) { owner = ow; key = ow.foundKey; break }
+        } else {
+          const page = ow.pageAt(mapNid, pfn)
+          if (page) { owner = ow; key = page.memcgKey; break }
+        }
+      }
+      if (owner === null) continue
       // pghot_get_record(): only ready records are consumed, and consuming clears them.
       if ((v & readyMask) === 0) continue
       records[i] = 0
       // decode(): the target node (precision mode only) and the stored time.
       let target = precise ? (nidMask ? (v >>> nidShift) & nidMask : -1) : this.targetNid
       if (target < 0) target = this.targetNid
-      if (target === map.nid) continue
-      if (target !== view.nid) view.load(target)
-      if (!view.node) continue
-      if (!this.migrateDecision(1, view.node, view.st!, view.freeEnough, (v >>> timeShift) & timeMask)) continue
-      // prepare()
-      if (!view.fits) { this.m.wakeKswapd(target); continue }
-      if (curNid === -1) { curNid = target; curKey = page.memcgKey; curOwner = owner }
-      if (curNid !== target || curKey !== page.memcgKey || curOwner !== owner) {
-        flush()
-        curNid = target; curKey = page.memcgKey; curOwner = owner
+      if (target === mapNid) continue
+      if (target !== viewNid) {
+        viewNid = target
+        viewNode = this.m.node(target) ?? null
+        if (viewNode) {
+          viewSt = this.target(target)
+          viewFree = this.freeSpaceEnough(viewNode)
+          viewFits = this.fits(viewNode, 1)
+        }
       }
-      batch.push(pfn)
-      if (batch.length > this.kmigratedBatchNr) flush()
+      if (!viewNode) continue
+      if (!this.migrateDecision(1, viewNode, viewSt!, viewFree, (v >>> timeShift) & timeMask)) continue
+      // prepare()
+      if (!viewFits) { this.m.wakeKswapd(target); continue }
+      if (curNid === -1) { curNid = target; curKey = key; curOwner = owner }
+      if (curNid !== target || curKey !== key || curOwner !== owner) {
+        if (n) this.promoteBatch(curOwner!, mapNid, curNid, curKey, n)
+        n = 0
+        viewNid = -1
+        curNid = target; curKey = key; curOwner = owner
+      }
+      if (n === this.batchPfns.length) this.growBatch()
+      this.batchPfns[n] = pfn
+      this.batchPages[n] = handle
+      n++
+      if (n > this.kmigratedBatchNr) {
+        this.promoteBatch(curOwner!, mapNid, curNid, curKey, n)
+        n = 0
+        viewNid = -1
+      }
     }
-    flush()
+    if (n && curOwner) this.promoteBatch(curOwner, mapNid, curNid, curKey, n)
   }
 
-  private promoteBatch(owner: PageOwner, from: number, to: number, pfns: number[]): void {
-    owner.promote(from, to, pfns)
+  private growBatch(): void {
+    const pfns = new Float64Array(this.batchPfns.length * 2)
+    pfns.set(this.batchPfns)
+    this.batchPfns = pfns
+    const pages = new Int32Array(this.batchPages.length * 2)
+    pages.set(this.batchPages)
+    this.batchPages = pages
+  }
+
+  /** What promoteBatch() hands to owners that find(), reused. */
+  private readonly found: FoundPages = { key: null, pages: this.batchPages }
+
+  /** Promote the batch's `n` pages (all of `owner`, with memcg key `key`) from `from` to `to`. */
+  private promoteBatch(owner: PageOwner, from: number, to: number, key: unknown, n: number): void {
+    const pfns: number[] = new Array<number>(n)
+    for (let k = 0; k < n; k++) pfns[k] = this.batchPfns[k]
+    if (owner.find === undefined) { owner.promote(from, to, pfns); return }
+    const found = this.found
+    found.key = key
+    found.pages = this.batchPages
+    owner.promote(from, to, pfns, found)
+    found.key = null
   }
 
   private target(nid: number): TargetState {

@@ -8,7 +8,7 @@
 import { EVENT_IDX } from '../counters/vmstat-items.js'
 import type { Cgroup } from './cgroup.js'
 import type { Machine, Placement } from './machine.js'
-import type { PageOwner } from './pghot.js'
+import type { FoundPages, PageOwner } from './pghot.js'
 import type { Task } from './tasks.js'
 import type { Zone } from './zone.js'
 
@@ -86,6 +86,25 @@ class PfnPool {
   regionAt(slot: number): number { return this.owner[3 * slot] - 1 }
   pageAt(slot: number): number { return this.owner[3 * slot + 1] + this.owner[3 * slot + 2] * 65536 }
   bytes(): number { return this.owner.byteLength }
+
+  /**
+   * regionAt() and pageAt() of the PFNs `pfns[0..n)` that slot() finds (all in this
+   * pool's range, ascending), into `regions` and `pages`; returns how many it found.
+   */
+  readOwners(pfns: Float64Array, n: number, regions: Int32Array, pages: Int32Array): number {
+    const owner = this.owner, start = this.start, handed = this.next - this.start
+    let found = 0
+    for (let j = 0; j < n; j++) {
+      const i = pfns[j] - start
+      if (i < 0 || i >= handed) continue
+      const o = 3 * i
+      const r = owner[o]
+      if (r === 0) continue
+      regions[found] = r - 1
+      pages[found++] = owner[o + 1] + owner[o + 2] * 65536
+    }
+    return found
+  }
 }
 
 export class Region {
@@ -363,21 +382,38 @@ export class Regions implements PageOwner {
   private sink = 0
 
   warm(nid: number, pfns: Float64Array, n: number): void {
+    if (n === 0) return
     if (this.warmPages.length < n) { this.warmPages = new Int32Array(n); this.warmRegions = new Int32Array(n) }
+    const warmPages = this.warmPages, warmRegions = this.warmRegions
     let sink = 0, found = 0
-    for (let j = 0; j < n; j++) {
-      const pool = this.spanOf(nid, pfns[j])?.pool
-      if (!pool) continue
-      const slot = pool.slot(pfns[j])
-      if (slot < 0) continue
-      this.warmRegions[found] = pool.regionAt(slot)
-      this.warmPages[found++] = pool.pageAt(slot)
+    // The walk hands over PFNs in ascending order, mostly all in one zone: then one
+    // pool answers for all of them and the reverse map is read in a tight loop.
+    const first = this.spanOf(nid, pfns[0])
+    const last = this.spanOf(nid, pfns[n - 1])
+    if (first !== undefined && first === last && first.alone && first.pool !== null && pfns[0] <= pfns[n - 1]) {
+      found = first.pool.readOwners(pfns, n, warmRegions, warmPages)
+    } else {
+      for (let j = 0; j < n; j++) {
+        const pool = this.spanOf(nid, pfns[j])?.pool
+        if (!pool) continue
+        const slot = pool.slot(pfns[j])
+        if (slot < 0) continue
+        warmRegions[found] = pool.regionAt(slot)
+        warmPages[found++] = pool.pageAt(slot)
+      }
     }
+    const list = this.list
+    let ri = -1
+    let nids: Uint16Array | null = null, regionPfns: Uint32Array | null = null, pages = 0
     for (let j = 0; j < found; j++) {
-      const region = this.list[this.warmRegions[j]]
-      if (!region) continue
-      const v = this.warmPages[j]
-      if (v < region.pages) sink ^= region.nid[v] ^ region.pfn[v]
+      if (warmRegions[j] !== ri) {
+        ri = warmRegions[j]
+        const region = list[ri]
+        if (region) { nids = region.nid; regionPfns = region.pfn; pages = region.pages } else { nids = null; regionPfns = null }
+      }
+      if (nids === null) continue
+      const v = warmPages[j]
+      if (v < pages) sink ^= nids[v] ^ regionPfns![v]
     }
     this.sink = sink
   }
@@ -397,7 +433,11 @@ export class Regions implements PageOwner {
    * Migrate pages (all on `from`, all of one region) to `to`: new pages on the target
    * node only, the old ones freed, counted as promotions. Returns pages moved.
    */
-  promote(from: number, to: number, pfns: readonly number[]): number {
+  promote(from: number, to: number, pfns: readonly number[], found?: FoundPages): number {
+    // Pages pghot's walk found with find() just before: no need to look them up again.
+    if (found !== undefined && found.key instanceof Region) {
+      return this.promoted(found.key, to, this.moveRegionPages(found.key, found.pages, pfns.length, to))
+    }
     const pages: number[] = []
     let region: Region | null = null
     for (const pfn of pfns) {
@@ -407,7 +447,15 @@ export class Regions implements PageOwner {
       pages.push(page)
     }
     if (!region) return 0
-    const moved = this.movePages(region, pages, to, 'promote')
+    return this.promoted(region, to, this.moveRegionPages(region, pages, pages.length, to))
+  }
+
+  /** pageAt() for pghot's walk: the page index, or -1; its region (the memcg key) in foundKey. */
+  find(nid: number, pfn: number): number { return this.locate(nid, pfn) }
+  get foundKey(): unknown { return this.found }
+
+  /** The counters of a promotion of `moved` pages of `region` to `to`. */
+  private promoted(region: Region, to: number, moved: number): number {
     if (moved > 0) {
       const memcg = region.memcg
       this.m.addEvent('numa_pages_migrated', moved)
@@ -422,40 +470,67 @@ export class Regions implements PageOwner {
    * old pages. Returns how many moved (0 when the target cannot take them).
    */
   movePages(region: Region, pages: readonly number[], to: number, why: 'promote' | 'demote' | 'migrate'): number {
+    void why
+    return this.moveRegionPages(region, pages, pages.length, to)
+  }
+
+  /** Zone spans of the pages moveRegionPages() moves, found once per page, and the PFNs and nodes they were found for. */
+  private moveSpans: ZoneSpan[] = []
+  private movePfns = new Float64Array(1024)
+  private moveNids = new Int32Array(1024)
+
+  /** movePages() of `pages[0..n)`. */
+  private moveRegionPages(region: Region, pages: ArrayLike<number>, n: number, to: number): number {
     const t = region.task
     const cpu = this.m.onlineCpus()[0]
-    const req = { kind: 'anon' as const, pages: pages.length, cpu, nid: to, thisNode: true, allowPrivate: true, memcg: region.memcg }
+    const req = { kind: 'anon' as const, pages: n, cpu, nid: to, thisNode: true, allowPrivate: true, memcg: region.memcg }
     const plan = this.m.planAlloc(req)
     if (!plan.ok) {
-      this.m.addEvent('pgmigrate_fail', pages.length)
+      this.m.addEvent('pgmigrate_fail', n)
       return 0
     }
     // Free the old pages zone by zone from what the task holds. Zones are few, so a
     // short list (in the order the pages first name them) replaces a map per page.
+    // Each page's zone span is kept for the second pass, which frees its PFN there.
+    const nids = region.nid, pfns = region.pfn, protNone = region.protNone
+    const spans = this.moveSpans
+    if (this.movePfns.length < n) { this.movePfns = new Float64Array(2 * n); this.moveNids = new Int32Array(2 * n) }
+    const oldPfns = this.movePfns, oldNids = this.moveNids
     const zones: Zone[] = []
     const counts: number[] = []
-    for (let k = 0; k < pages.length; k++) {
+    let lastSpan: ZoneSpan | null = null
+    let lastZi = -1
+    for (let k = 0; k < n; k++) {
       const v = pages[k]
-      const z = this.zoneOf(region.nid[v], region.pfn[v])!
-      let zi = zones.indexOf(z)
-      if (zi < 0) { zi = zones.length; zones.push(z); counts.push(0) }
-      counts[zi]++
+      const nid = nids[v], pfn = pfns[v]
+      const span = this.spanOf(nid, pfn)!
+      spans[k] = span
+      oldPfns[k] = pfn
+      oldNids[k] = nid
+      if (span !== lastSpan) {
+        const z = span.zone
+        lastZi = zones.indexOf(z)
+        if (lastZi < 0) { lastZi = zones.length; zones.push(z); counts.push(0) }
+        lastSpan = span
+      }
+      counts[lastZi]++
     }
     const held = t.holdings.get(region.memcg ?? this.m.root)?.get('anon')
     if (!held) return 0
     const freed: Placement[] = []
+    let freedTotal = 0
     for (let zi = 0; zi < zones.length; zi++) {
       // The task's holdings are per zone; take what it has there.
       const have = held.get(zones[zi]) ?? 0
       const take = Math.min(counts[zi], have)
       if (take <= 0) continue
       freed.push({ zone: zones[zi], pages: take })
+      freedTotal += take
     }
-    const freedTotal = freed.reduce((s, p) => s + p.pages, 0)
-    if (freedTotal !== pages.length) return 0
+    if (freedTotal !== n) return 0
     this.m.commitAlloc(req, plan.value)
     this.m.free('anon', freed, region.memcg)
-    for (const p of freed) { const n = held.get(p.zone)! - p.pages; if (n) held.set(p.zone, n); else held.delete(p.zone) }
+    for (const p of freed) { const left = held.get(p.zone)! - p.pages; if (left) held.set(p.zone, left); else held.delete(p.zone) }
     for (const p of plan.value) held.set(p.zone, (held.get(p.zone) ?? 0) + p.pages)
     const regionIdx = this.list.indexOf(region)
     // Page counts per node change by whole batches; the maps are written once per node,
@@ -468,10 +543,13 @@ export class Regions implements PageOwner {
     let part = 0
     let partLeft = plan.value.length ? plan.value[0].pages : 0
     let toPool = plan.value.length ? this.pool(plan.value[0].zone) : null
-    for (let k = 0; k < pages.length; k++) {
+    for (let k = 0; k < n; k++) {
       const v = pages[k]
-      const from = region.nid[v]
-      this.poolOf(from, region.pfn[v]).give(region.pfn[v])
+      const from = nids[v]
+      const old = pfns[v]
+      // A page listed twice has moved by its second turn: its span is looked up again.
+      const span = old === oldPfns[k] && from === oldNids[k] ? spans[k] : this.spanOf(from, old)!
+      ;(span.pool ?? this.pool(span.zone)).give(old)
       perNode.add(from, -1)
       if (((v - hotStart) >>> 0) < hot) {
         hotPerNode.add(from, -1)
@@ -481,17 +559,18 @@ export class Regions implements PageOwner {
       partLeft--
       const pfn = toPool!.take()
       region.setNode(v, to)
-      region.pfn[v] = pfn
-      region.protNone[v] = 0
+      pfns[v] = pfn
+      // Only write a mark that is there: without NUMA balancing the array is never
+      // written, and its pages stay the kernel's shared zero page.
+      if (protNone[v] !== 0) protNone[v] = 0
       toPool!.set(pfn, regionIdx, v)
       perNode.add(to, 1)
     }
     perNode.applyTo(region.perNode)
     hotPerNode.applyTo(region.hotPerNode)
-    this.m.addEvent('pgmigrate_success', pages.length)
-    if (region.memcg) region.memcg.events[eventIndex('pgmigrate_success')] += pages.length
-    void why
-    return pages.length
+    this.m.addEvent('pgmigrate_success', n)
+    if (region.memcg) region.memcg.events[eventIndex('pgmigrate_success')] += n
+    return n
   }
 }
 
