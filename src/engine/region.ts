@@ -12,10 +12,22 @@ import type { FoundPages, PageOwner } from './pghot.js'
 import type { Task } from './tasks.js'
 import type { Zone } from './zone.js'
 
+const OWNED_BY_RUN = 0
+const OWNED_IN_MAP = 1
+const OWNED_BY_NOBODY = 2
+void OWNED_BY_RUN
+
 /**
  * PFNs of one node handed to region pages: a bump pointer, a stack of freed ones,
  * and the reverse map (pfn → region and page) over the PFNs handed out so far, in
  * typed arrays that grow with use rather than with the node's size.
+ *
+ * PFNs handed out in a run to consecutive pages of a region (a region's creation)
+ * are not written to the reverse map: the run tells their owner, until the PFN is
+ * set or given back one by one, which a two-bit state per PFN records (a PFN given
+ * back is not written to the map either). Lookups of PFNs still owned through their
+ * run (most of a large region that was never migrated) then read a small state array
+ * that stays in cache rather than missing on a map of six bytes a PFN.
  */
 class PfnPool {
   private next: number
@@ -25,17 +37,40 @@ class PfnPool {
   /**
    * The reverse map, three 16-bit words per PFN: region index + 1 (0: nobody), then
    * the page index, low and high half. One array rather than one per field, so that a
-   * lookup of a random PFN misses the cache (and the TLB) once, not twice.
+   * lookup of a random PFN misses the cache (and the TLB) once, not twice. Valid for
+   * the PFNs whose state is OWNED_IN_MAP.
    */
   private owner = new Uint16Array(3 * 1024)
+  /**
+   * Two bits per PFN: where its owner is. OWNED_BY_RUN: told by the run holding it
+   * (nobody if none does); OWNED_IN_MAP: in `owner`; OWNED_BY_NOBODY: nobody has it
+   * (a PFN given back), without a write to `owner`.
+   */
+  private state = new Uint32Array(64)
+  /** Runs of setRun(), in ascending PFN order (PFNs of runs come fresh from the bump pointer). */
+  private runStart: number[] = []
+  private runEnd: number[] = []
+  /** The region index and first page of each run, as the reverse map would have stored them. */
+  private runRegion: number[] = []
+  private runPage: number[] = []
+  /** The run lookup() found last: runs of lookups mostly stay in one. */
+  private lastRun = -1
+  /** The region index (-1: nobody) of the page lookup() found last. */
+  foundRegion = -1
   constructor(readonly start: number, readonly end: number) { this.next = start }
   take(): number {
     if (this.nrFreed) return this.freed[--this.nrFreed]
     if (this.next >= this.end) throw new RangeError('node PFN space exhausted')
     const pfn = this.next++
     const i = pfn - this.start
-    if (3 * i >= this.owner.length) { const o = new Uint16Array(this.owner.length * 2); o.set(this.owner); this.owner = o }
+    if (3 * i >= this.owner.length) this.growTo(this.owner.length * 2)
     return pfn
+  }
+  /** Grow the reverse map to `len` words (and the bitset with it). */
+  private growTo(len: number): void {
+    const o = new Uint16Array(len); o.set(this.owner); this.owner = o
+    const words = Math.ceil(len / 3 / 16)
+    if (words > this.state.length) { const e = new Uint32Array(words); e.set(this.state); this.state = e }
   }
   /** Whether take() would hand out a freed PFN. */
   hasFreed(): boolean { return this.nrFreed > 0 }
@@ -49,17 +84,32 @@ class PfnPool {
     this.next += n
     let len = this.owner.length
     while (3 * (this.next - 1 - this.start) >= len) len *= 2
-    if (len !== this.owner.length) { const o = new Uint16Array(len); o.set(this.owner); this.owner = o }
+    if (len !== this.owner.length) this.growTo(len)
     return first
   }
-  /** set() for `n` consecutive PFNs from `pfn`, owned by consecutive pages from `page`. */
+  /** set() for `n` consecutive PFNs from `pfn` (fresh from takeRun()), owned by consecutive pages from `page`. */
   setRun(pfn: number, regionIdx: number, page: number, n: number): void {
-    const owner = this.owner
-    for (let i = 3 * (pfn - this.start), k = 0; k < n; k++, i += 3) {
-      owner[i] = regionIdx + 1
-      owner[i + 1] = (page + k) & 0xffff
-      owner[i + 2] = (page + k) >>> 16
+    if (n <= 0) return
+    // Owners as the 16-bit words of the map would hold them.
+    const region = ((regionIdx + 1) & 0xffff) - 1
+    const runs = this.runStart.length
+    const state = this.state
+    for (let i = pfn - this.start, k = 0; k < n; k++, i++) state[i >>> 4] &= ~(3 << ((i & 15) << 1))
+    // Extend the last run when this one continues it.
+    if (runs && this.runEnd[runs - 1] === pfn && this.runRegion[runs - 1] === region &&
+        this.runPage[runs - 1] + (pfn - this.runStart[runs - 1]) === page) {
+      this.runEnd[runs - 1] = pfn + n
+      return
     }
+    if (runs && this.runEnd[runs - 1] > pfn) {
+      // Not after the last run (not from takeRun()): written to the map instead.
+      for (let k = 0; k < n; k++) this.set(pfn + k, regionIdx, page + k)
+      return
+    }
+    this.runStart.push(pfn)
+    this.runEnd.push(pfn + n)
+    this.runRegion.push(region)
+    this.runPage.push(page)
   }
   give(pfn: number): void {
     this.set(pfn, -1, 0)
@@ -68,40 +118,77 @@ class PfnPool {
   }
   /** Record who has the page at `pfn` (regionIdx -1: nobody). */
   set(pfn: number, regionIdx: number, page: number): void {
-    const i = 3 * (pfn - this.start)
-    this.owner[i] = regionIdx + 1
-    this.owner[i + 1] = page & 0xffff
-    this.owner[i + 2] = page >>> 16
+    const i = pfn - this.start
+    const w = i >>> 4, shift = (i & 15) << 1
+    // What the map would read for this owner: the region index + 1 as a 16-bit word.
+    if (((regionIdx + 1) & 0xffff) === 0) {
+      this.state[w] = (this.state[w] & ~(3 << shift)) | (OWNED_BY_NOBODY << shift)
+      return
+    }
+    const o = 3 * i
+    this.owner[o] = regionIdx + 1
+    this.owner[o + 1] = page & 0xffff
+    this.owner[o + 2] = page >>> 16
+    this.state[w] = (this.state[w] & ~(3 << shift)) | (OWNED_IN_MAP << shift)
   }
   get(pfn: number): { regionIdx: number; page: number } | null {
-    const i = this.slot(pfn)
-    return i < 0 ? null : { regionIdx: this.regionAt(i), page: this.pageAt(i) }
+    const page = this.lookup(pfn)
+    return page < 0 ? null : { regionIdx: this.foundRegion, page }
   }
-  /** Index of `pfn` in the reverse map if a region page has it, else -1 (get() without the object). */
-  slot(pfn: number): number {
+  /**
+   * The page index of the region page that has `pfn`, its region index in
+   * `foundRegion`; -1 when no region page has it.
+   */
+  lookup(pfn: number): number {
     const i = pfn - this.start
-    if (i < 0 || i >= this.next - this.start || this.owner[3 * i] === 0) return -1
-    return i
+    if (i < 0 || i >= this.next - this.start) return -1
+    const st = (this.state[i >>> 4] >>> ((i & 15) << 1)) & 3
+    if (st === OWNED_BY_NOBODY) return -1
+    if (st === OWNED_IN_MAP) {
+      const o = 3 * i
+      const r = this.owner[o]
+      if (r === 0) return -1
+      this.foundRegion = r - 1
+      return this.owner[o + 1] + this.owner[o + 2] * 65536
+    }
+    const k = this.runOf(pfn)
+    if (k < 0) return -1
+    const region = this.runRegion[k]
+    if (region === -1) return -1
+    this.foundRegion = region
+    const page = this.runPage[k] + (pfn - this.runStart[k])
+    return (page & 0xffff) + ((page >>> 16) & 0xffff) * 65536
   }
-  regionAt(slot: number): number { return this.owner[3 * slot] - 1 }
-  pageAt(slot: number): number { return this.owner[3 * slot + 1] + this.owner[3 * slot + 2] * 65536 }
-  bytes(): number { return this.owner.byteLength }
+  /** Index of the run holding `pfn`, or -1. */
+  private runOf(pfn: number): number {
+    const last = this.lastRun
+    if (last >= 0 && pfn >= this.runStart[last] && pfn < this.runEnd[last]) return last
+    const starts = this.runStart
+    let lo = 0, hi = starts.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if (starts[mid] <= pfn) lo = mid + 1
+      else hi = mid - 1
+    }
+    // hi: the last run starting at or before pfn.
+    if (hi < 0 || pfn >= this.runEnd[hi]) return -1
+    this.lastRun = hi
+    return hi
+  }
+  bytes(): number { return this.owner.byteLength + this.state.byteLength }
 
   /**
-   * regionAt() and pageAt() of the PFNs `pfns[0..n)` that slot() finds (all in this
-   * pool's range, ascending), into `regions` and `pages`; returns how many it found.
+   * lookup() of the PFNs `pfns[0..n)` (all in this pool's range, ascending), the
+   * region indices and pages of those it finds into `regions` and `pages`; returns
+   * how many it found.
    */
   readOwners(pfns: Float64Array, n: number, regions: Int32Array, pages: Int32Array): number {
-    const owner = this.owner, start = this.start, handed = this.next - this.start
     let found = 0
     for (let j = 0; j < n; j++) {
-      const i = pfns[j] - start
-      if (i < 0 || i >= handed) continue
-      const o = 3 * i
-      const r = owner[o]
-      if (r === 0) continue
-      regions[found] = r - 1
-      pages[found++] = owner[o + 1] + owner[o + 2] * 65536
+      const page = this.lookup(pfns[j])
+      if (page < 0) continue
+      regions[found] = this.foundRegion
+      pages[found++] = page
     }
     return found
   }
@@ -366,10 +453,9 @@ export class Regions implements PageOwner {
   private locate(nid: number, pfn: number): number {
     const pool = this.spanOf(nid, pfn)?.pool
     if (!pool) return -1
-    const slot = pool.slot(pfn)
-    if (slot < 0) return -1
-    const region = this.list[pool.regionAt(slot)]
-    const page = pool.pageAt(slot)
+    const page = pool.lookup(pfn)
+    if (page < 0) return -1
+    const region = this.list[pool.foundRegion]
     if (!region || region.nid[page] !== nid || region.pfn[page] !== pfn || !this.m.tasks.table.has(region.task.pid)) return -1
     this.found = region
     return page
@@ -396,10 +482,10 @@ export class Regions implements PageOwner {
       for (let j = 0; j < n; j++) {
         const pool = this.spanOf(nid, pfns[j])?.pool
         if (!pool) continue
-        const slot = pool.slot(pfns[j])
-        if (slot < 0) continue
-        warmRegions[found] = pool.regionAt(slot)
-        warmPages[found++] = pool.pageAt(slot)
+        const page = pool.lookup(pfns[j])
+        if (page < 0) continue
+        warmRegions[found] = pool.foundRegion
+        warmPages[found++] = page
       }
     }
     const list = this.list
