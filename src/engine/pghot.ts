@@ -55,6 +55,13 @@ export interface FoundPages { key: unknown; pages: Int32Array }
 
 const NRL_IDX = NODE_IDX.pgpromote_candidate_nrl
 
+/**
+ * log2(SECTION_PAGES): record indices are whole numbers in [0, 2^32), so a shift gives
+ * the section Math.floor(idx / SECTION_PAGES) gives.
+ */
+const SECTION_SHIFT = Math.log2(SECTION_PAGES)
+if (!Number.isInteger(SECTION_SHIFT)) throw new Error('SECTION_PAGES is not a power of two')
+
 const RADIX_BITS = 11
 const RADIX_BUCKETS = 1 << RADIX_BITS
 const RADIX_MASK = RADIX_BUCKETS - 1
@@ -334,7 +341,7 @@ export class Pghot {
       records[idx] = v
       if ((v & 0x80) !== 0) {
         if ((old & 0x80) === 0) map.pushReady(idx)
-        map.sectionHot[Math.floor(idx / SECTION_PAGES)] = 1
+        map.sectionHot[idx >>> SECTION_SHIFT] = 1
         // Adding a member again changes nothing, so once per run of one node is enough.
         if (srcNid !== activated) { this.activate.add(srcNid); activated = srcNid }
       }
@@ -362,6 +369,7 @@ export class Pghot {
   /** What recordAccepted() does when the new record is ready. */
   private becameReady(map: NodeMap, idx: number, old: number, srcNid: number): void {
     if ((old & this.readyMask) === 0) map.pushReady(idx)
+    // Math.floor rather than a shift: the PFN callers hand in need not be a whole number.
     map.sectionHot[Math.floor(idx / SECTION_PAGES)] = 1
     this.activate.add(srcNid)
   }
@@ -385,9 +393,9 @@ export class Pghot {
     const ready = map.takeReady()
     let i = 0
     while (i < ready.length) {
-      const section = Math.floor(ready[i] / SECTION_PAGES)
+      const section = ready[i] >>> SECTION_SHIFT
       let j = i
-      while (j < ready.length && Math.floor(ready[j] / SECTION_PAGES) === section) j++
+      while (j < ready.length && ready[j] >>> SECTION_SHIFT === section) j++
       if (map.sectionHot[section]) {
         map.sectionHot[section] = 0
         this.walkSection(map, ready, i, j)
