@@ -53,10 +53,19 @@ class PfnPool {
   /** The region index and first page of each run, as the reverse map would have stored them. */
   private runRegion: number[] = []
   private runPage: number[] = []
+  /** Whether the run's region index fitted the map's 16-bit word (else lookups verify the page). */
+  private runExact: boolean[] = []
   /** The run lookup() found last: runs of lookups mostly stay in one. */
   private lastRun = -1
   /** The region index (-1: nobody) of the page lookup() found last. */
   foundRegion = -1
+  /**
+   * Whether lookup() found it through its run (and the run's region index was stored
+   * whole). Such a PFN has not moved since its region was created, so its page still
+   * holds it on this pool's node: Regions writes a page's `pfn` and `nid` only when it
+   * creates the page (the run) and when it moves it, which gives the old PFN back.
+   */
+  foundByRun = false
   constructor(readonly start: number, readonly end: number) { this.next = start }
   take(): number {
     if (this.nrFreed) return this.freed[--this.nrFreed]
@@ -110,6 +119,7 @@ class PfnPool {
     this.runEnd.push(pfn + n)
     this.runRegion.push(region)
     this.runPage.push(page)
+    this.runExact.push(region === regionIdx)
   }
   give(pfn: number): void {
     this.set(pfn, -1, 0)
@@ -149,6 +159,7 @@ class PfnPool {
       const r = this.owner[o]
       if (r === 0) return -1
       this.foundRegion = r - 1
+      this.foundByRun = false
       return this.owner[o + 1] + this.owner[o + 2] * 65536
     }
     const k = this.runOf(pfn)
@@ -156,6 +167,7 @@ class PfnPool {
     const region = this.runRegion[k]
     if (region === -1) return -1
     this.foundRegion = region
+    this.foundByRun = this.runExact[k]
     const page = this.runPage[k] + (pfn - this.runStart[k])
     return (page & 0xffff) + ((page >>> 16) & 0xffff) * 65536
   }
@@ -179,14 +191,14 @@ class PfnPool {
 
   /**
    * lookup() of the PFNs `pfns[0..n)` (all in this pool's range, ascending), the
-   * region indices and pages of those it finds into `regions` and `pages`; returns
-   * how many it found.
+   * region indices and pages of those it finds in the map (not through their run)
+   * into `regions` and `pages`; returns how many.
    */
   readOwners(pfns: Float64Array, n: number, regions: Int32Array, pages: Int32Array): number {
     let found = 0
     for (let j = 0; j < n; j++) {
       const page = this.lookup(pfns[j])
-      if (page < 0) continue
+      if (page < 0 || this.foundByRun) continue
       regions[found] = this.foundRegion
       pages[found++] = page
     }
@@ -456,7 +468,10 @@ export class Regions implements PageOwner {
     const page = pool.lookup(pfn)
     if (page < 0) return -1
     const region = this.list[pool.foundRegion]
-    if (!region || region.nid[page] !== nid || region.pfn[page] !== pfn || !this.m.tasks.table.has(region.task.pid)) return -1
+    if (!region) return -1
+    // A page found through its run holds the PFN on this node (see PfnPool.foundByRun).
+    if (!pool.foundByRun && (region.nid[page] !== nid || region.pfn[page] !== pfn)) return -1
+    if (!this.m.tasks.table.has(region.task.pid)) return -1
     this.found = region
     return page
   }
@@ -483,7 +498,7 @@ export class Regions implements PageOwner {
         const pool = this.spanOf(nid, pfns[j])?.pool
         if (!pool) continue
         const page = pool.lookup(pfns[j])
-        if (page < 0) continue
+        if (page < 0 || pool.foundByRun) continue
         warmRegions[found] = pool.foundRegion
         warmPages[found++] = page
       }
@@ -522,7 +537,7 @@ export class Regions implements PageOwner {
   promote(from: number, to: number, pfns: readonly number[], found?: FoundPages): number {
     // Pages pghot's walk found with find() just before: no need to look them up again.
     if (found !== undefined && found.key instanceof Region) {
-      return this.promoted(found.key, to, this.moveRegionPages(found.key, found.pages, pfns.length, to))
+      return this.promoted(found.key, to, this.moveRegionPages(found.key, found.pages, pfns.length, to, pfns, from))
     }
     const pages: number[] = []
     let region: Region | null = null
@@ -566,7 +581,7 @@ export class Regions implements PageOwner {
   private moveNids = new Int32Array(1024)
 
   /** movePages() of `pages[0..n)`. */
-  private moveRegionPages(region: Region, pages: ArrayLike<number>, n: number, to: number): number {
+  private moveRegionPages(region: Region, pages: ArrayLike<number>, n: number, to: number, knownPfns: readonly number[] | null = null, knownNid = -1): number {
     const t = region.task
     const cpu = this.m.onlineCpus()[0]
     const req = { kind: 'anon' as const, pages: n, cpu, nid: to, thisNode: true, allowPrivate: true, memcg: region.memcg }
@@ -588,7 +603,8 @@ export class Regions implements PageOwner {
     let lastZi = -1
     for (let k = 0; k < n; k++) {
       const v = pages[k]
-      const nid = nids[v], pfn = pfns[v]
+      // Pages find() just found on `knownNid` at `knownPfns[k]` are there still.
+      const nid = knownPfns !== null ? knownNid : nids[v], pfn = knownPfns !== null ? knownPfns[k] : pfns[v]
       const span = this.spanOf(nid, pfn)!
       spans[k] = span
       oldPfns[k] = pfn
@@ -631,8 +647,8 @@ export class Regions implements PageOwner {
     let toPool = plan.value.length ? this.pool(plan.value[0].zone) : null
     for (let k = 0; k < n; k++) {
       const v = pages[k]
-      const from = nids[v]
-      const old = pfns[v]
+      const from = knownPfns !== null ? knownNid : nids[v]
+      const old = knownPfns !== null ? knownPfns[k] : pfns[v]
       // A page listed twice has moved by its second turn: its span is looked up again.
       const span = old === oldPfns[k] && from === oldNids[k] ? spans[k] : this.spanOf(from, old)!
       ;(span.pool ?? this.pool(span.zone)).give(old)
