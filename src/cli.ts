@@ -3,12 +3,10 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isIP } from 'node:net'
-import pino from 'pino'
 import { ConfigError, presetSpec, resolveConfig } from './config/load.js'
 import { PRESET_NAMES } from './config/presets.js'
-import { createMachine } from './engine/index.js'
-import { buildApp } from './server/app.js'
-import { Mirror } from './server/mirror.js'
+// The engine, the server and the logger are imported in main() only, when the daemon
+// starts: `numaemu run` and `--help` then do not load fastify, pino and the routes.
 
 const HELP = `numaemu - a simulated Linux machine with NUMA memory tiering, served over HTTP
 
@@ -102,6 +100,9 @@ async function main(): Promise<void> {
     throw err
   }
 
+  const [{ default: pino }, { createMachine }, { buildApp }, { Mirror }] = await Promise.all([
+    import('pino'), import('./engine/index.js'), import('./server/app.js'), import('./server/mirror.js'),
+  ])
   const logger = pino({ level })
   const machine = createMachine(spec)
   const app = await buildApp({ machine, token: args.token ?? null, readOnly: args['read-only'] ?? false, logger, clock })

@@ -30,16 +30,41 @@ const MSEC_PER_SEC = 1000
 export interface PageOwner {
   /** The page at `pfn` on `nid` if an LRU page of this owner is there. */
   pageAt(nid: number, pfn: number): { memcgKey: unknown } | null
-  /** Promote these pages (all on `from`, same memcg) to `to`; returns how many moved. */
-  promote(from: number, to: number, pfns: readonly number[]): number
+  /**
+   * Promote these pages (all on `from`, same memcg) to `to`; returns how many moved.
+   * `found`, when given, holds what find() returned for each of `pfns` during the same
+   * walk (and their memcg key): the owner may use it instead of looking them up again.
+   */
+  promote(from: number, to: number, pfns: readonly number[], found?: FoundPages): number
   /**
    * Optionally, read ahead what pageAt() and promote() will read for `pfns[0..n)` on
    * `nid`. Only a hint for speed: the walk does the same whether or not it is called.
    */
   warm?(nid: number, pfns: Float64Array, n: number): void
+  /**
+   * Optionally, pageAt() without the object: a page handle (≥ 0) for promote(), or -1
+   * when pageAt() would return null. The memcg key of the page found is then in
+   * `foundKey`, the same key pageAt() would give.
+   */
+  find?(nid: number, pfn: number): number
+  readonly foundKey?: unknown
 }
 
+/** Handles find() returned for the PFNs of a batch (pages[k] for pfns[k]), all with memcg key `key`. */
+export interface FoundPages { key: unknown; pages: Int32Array }
+
 const NRL_IDX = NODE_IDX.pgpromote_candidate_nrl
+
+/**
+ * log2(SECTION_PAGES): record indices are whole numbers in [0, 2^32), so a shift gives
+ * the section Math.floor(idx / SECTION_PAGES) gives.
+ */
+const SECTION_SHIFT = Math.log2(SECTION_PAGES)
+if (!Number.isInteger(SECTION_SHIFT)) throw new Error('SECTION_PAGES is not a power of two')
+
+const RADIX_BITS = 11
+const RADIX_BUCKETS = 1 << RADIX_BITS
+const RADIX_MASK = RADIX_BUCKETS - 1
 
 /** Ready records kmigrated reads ahead at a time. */
 const WALK_CHUNK = 256
@@ -69,14 +94,43 @@ class NodeMap {
     this.ready[this.nrReady++] = idx
   }
 
+  /** Radix sort buffers for takeReady(). */
+  private sorted = new Uint32Array(1024)
+  private readonly counts = new Uint32Array(RADIX_BUCKETS)
+
   /** The ready list in ascending order, leaving an empty one. Valid until the next call. */
   takeReady(): Uint32Array {
-    const full = this.ready
-    const list = full.subarray(0, this.nrReady).sort()
-    this.ready = this.spare
-    this.spare = full
+    const n = this.nrReady
+    let list = this.ready
+    // An LSD radix sort, 11 bits a pass and only as many passes as the largest index
+    // needs: the same ascending order as sort(), at a fraction of its cost.
+    let max = 0
+    for (let i = 0; i < n; i++) if (list[i] > max) max = list[i]
+    if (this.sorted.length < list.length) this.sorted = new Uint32Array(list.length)
+    let out = this.sorted
+    const counts = this.counts
+    for (let shift = 0; shift === 0 || (max >>> shift) !== 0; shift += RADIX_BITS) {
+      if (n < 2) break
+      counts.fill(0)
+      for (let i = 0; i < n; i++) counts[(list[i] >>> shift) & RADIX_MASK]++
+      let sum = 0
+      for (let b = 0; b < RADIX_BUCKETS; b++) { const c = counts[b]; counts[b] = sum; sum += c }
+      for (let i = 0; i < n; i++) { const x = list[i]; out[counts[(x >>> shift) & RADIX_MASK]++] = x }
+      const t = list; list = out; out = t
+      if (shift + RADIX_BITS >= 32) break
+    }
+    // `list` holds the sorted indices: it is handed out; the other buffer sorts next time,
+    // and the spare collects the next ready list.
+    if (list === this.ready) {
+      this.ready = this.spare
+      this.spare = list
+    } else {
+      this.sorted = this.ready
+      this.ready = this.spare
+      this.spare = list
+    }
     this.nrReady = 0
-    return list
+    return list.subarray(0, n)
   }
 }
 
@@ -96,7 +150,7 @@ export class Pghot {
 
   readonly maps = new Map<number, NodeMap>()
   /** PGDAT_KMIGRATED_ACTIVATE per lower-tier node. */
-  readonly activate = new Set<number>()
+  readonly activate: Set<number> = new NodeIdSet()
   /** Next time (ms) each kmigrated wakes up. */
   readonly nextWake = new Map<number, number>()
   readonly targets = new Map<number, TargetState>()
@@ -186,8 +240,9 @@ export class Pghot {
    */
   recordAccess(pfn: number, srcNid: number, nid: number, src: number, now: number, isLru: boolean): void {
     if (!this.accepts(nid, src)) return
-    this.m.events[src === PGHOT_HINTFAULTS ? this.evHintfaults : this.evHwhints]++
-    this.m.touch()
+    const m = this.m
+    m.events[src === PGHOT_HINTFAULTS ? this.evHintfaults : this.evHwhints]++
+    m.generation++ // m.touch()
     this.recordAccepted(pfn, srcNid, nid, now, isLru)
   }
 
@@ -197,9 +252,10 @@ export class Pghot {
    * source towards one node ask once and count the source event themselves.
    */
   accepts(nid: number, src: number): boolean {
-    if (!this.enabled) return false
-    if (!this.nidValid(nid)) return false
-    return (src === PGHOT_HINTFAULTS || src === PGHOT_HWHINTS) && this.srcOn(src)
+    if (!this.m.kconfig.PGHOT) return false
+    // nidValid() lets every nid through in default mode.
+    if (this.layout.precise && !this.nidValid(nid)) return false
+    return (src === PGHOT_HINTFAULTS || src === PGHOT_HWHINTS) && (this.srcEnabled & (1 << src)) !== 0
   }
 
   /** Count `n` accesses that accepts() let through, as recordAccess() counts each. */
@@ -215,41 +271,107 @@ export class Pghot {
   tracks(srcNid: number): boolean { return !this.toptierByNid[srcNid] && this.mapByNid[srcNid] !== undefined }
 
   /**
+   * Default layout only: the new record for every old record byte, for accesses at the
+   * time bucket, window and threshold in `tableKey` (an update reads `now` only through
+   * its time bucket). Rebuilt when one of them changes, about every 128 jiffies.
+   */
+  private readonly table = new Uint8Array(256)
+  private tableBucket = -1
+  private tableWindow = NaN
+  private tableThreshold = NaN
+
+  /** The update table of the default layout for accesses at `now` (jiffies). */
+  private tableAt(now: number): Uint8Array {
+    const bucket = ((now >>> 0) >>> DEFAULT_LAYOUT.timeBucketShift) & this.recTimeMask
+    if (bucket !== this.tableBucket || this.freqWindowMs !== this.tableWindow || this.freqThreshold !== this.tableThreshold) this.fillTable(now, bucket)
+    return this.table
+  }
+
+  private fillTable(now: number, bucket: number): void {
+    const update = this.update, table = this.table
+    for (let old = 0; old < 256; old++) table[old] = update(old, 0, now, this.freqWindowMs, this.freqThreshold)
+    this.tableBucket = bucket
+    this.tableWindow = this.freqWindowMs
+    this.tableThreshold = this.freqThreshold
+  }
+
+  /** updateRecord() of the default layout, looked up in the table. */
+  private updateDefault(old: number, now: number): number {
+    const v = this.tableAt(now)[old]
+    // A PFN that is no whole number reads no record byte: leave it to the plain update.
+    return v === undefined ? this.update(old, 0, now, this.freqWindowMs, this.freqThreshold) : v
+  }
+
+  /**
    * recordAccepted() for `n` accesses in order. The records they touch are read once
    * up front, independently of one another, so that the cache misses overlap instead of
    * stalling the ordered updates one by one.
    */
   recordAcceptedMany(pfns: Uint32Array, srcNids: Uint16Array, nids: Int32Array, n: number, now: number): void {
+    const mapByNid = this.mapByNid
     let sink = 0
     for (let j = 0; j < n; j++) {
-      const map = this.mapByNid[srcNids[j]]
+      const map = mapByNid[srcNids[j]]
       if (!map) continue
       const idx = pfns[j] - map.basePfn
       if (idx >= 0 && idx < map.pages) sink ^= map.records[idx]
     }
     this.sink = sink
-    for (let j = 0; j < n; j++) this.recordAccepted(pfns[j], srcNids[j], nids[j], now, true)
+    if (this.layout.precise) {
+      for (let j = 0; j < n; j++) this.recordAccepted(pfns[j], srcNids[j], nids[j], now, true)
+      return
+    }
+    // recordAccepted() inlined for the default layout, with the update looked up in the
+    // table and the access events counted once: the same records, lists and counts.
+    const table = this.tableAt(now)
+    const toptier = this.toptierByNid
+    let accesses = 0
+    let activated = -1
+    for (let j = 0; j < n; j++) {
+      const srcNid = srcNids[j]
+      if (srcNid === nids[j] || toptier[srcNid]) continue
+      const map = mapByNid[srcNid]
+      if (!map) continue
+      const idx = pfns[j] - map.basePfn
+      if (idx < 0 || idx >= map.pages) continue
+      accesses++
+      const records = map.records
+      const old = records[idx]
+      const v = table[old]
+      records[idx] = v
+      if ((v & 0x80) !== 0) {
+        if ((old & 0x80) === 0) map.pushReady(idx)
+        map.sectionHot[idx >>> SECTION_SHIFT] = 1
+        // Adding a member again changes nothing, so once per run of one node is enough.
+        if (srcNid !== activated) { this.activate.add(srcNid); activated = srcNid }
+      }
+    }
+    this.m.events[this.evAccesses] += accesses
   }
 
   /** The rest of pghot_record_access(), after accepts() and the source event. */
   recordAccepted(pfn: number, srcNid: number, nid: number, now: number, isLru: boolean): void {
-    if (srcNid === nid) return
-    if (this.toptierByNid[srcNid]) return
-    if (!isLru) return
+    if (srcNid === nid || this.toptierByNid[srcNid] || !isLru) return
     const map = this.mapByNid[srcNid]
     if (!map) return
     const idx = pfn - map.basePfn
     if (idx < 0 || idx >= map.pages) return
     this.m.events[this.evAccesses]++
-    const target = this.layout.precise ? (nid < 0 ? this.targetNid : nid) : 0
-    const old = map.records[idx]
-    const v = this.update(old, target, now, this.freqWindowMs, this.freqThreshold)
-    map.records[idx] = v
-    if ((v & this.readyMask) !== 0) {
-      if ((old & this.readyMask) === 0) map.pushReady(idx)
-      map.sectionHot[Math.floor(idx / SECTION_PAGES)] = 1
-      this.activate.add(srcNid)
-    }
+    const records = map.records
+    const old = records[idx]
+    const v = this.layout.precise
+      ? this.update(old, nid < 0 ? this.targetNid : nid, now, this.freqWindowMs, this.freqThreshold)
+      : this.updateDefault(old, now)
+    records[idx] = v
+    if ((v & this.readyMask) !== 0) this.becameReady(map, idx, old, srcNid)
+  }
+
+  /** What recordAccepted() does when the new record is ready. */
+  private becameReady(map: NodeMap, idx: number, old: number, srcNid: number): void {
+    if ((old & this.readyMask) === 0) map.pushReady(idx)
+    // Math.floor rather than a shift: the PFN callers hand in need not be a whole number.
+    map.sectionHot[Math.floor(idx / SECTION_PAGES)] = 1
+    this.activate.add(srcNid)
   }
 
   /** Run every kmigrated whose sleep has ended by `nowMs`. */
@@ -271,9 +393,9 @@ export class Pghot {
     const ready = map.takeReady()
     let i = 0
     while (i < ready.length) {
-      const section = Math.floor(ready[i] / SECTION_PAGES)
+      const section = ready[i] >>> SECTION_SHIFT
       let j = i
-      while (j < ready.length && Math.floor(ready[j] / SECTION_PAGES) === section) j++
+      while (j < ready.length && ready[j] >>> SECTION_SHIFT === section) j++
       if (map.sectionHot[section]) {
         map.sectionHot[section] = 0
         this.walkSection(map, ready, i, j)
@@ -282,33 +404,28 @@ export class Pghot {
     }
   }
 
+  /** The batch walkSection() builds: PFNs and, from owners that find(), page handles. */
+  private batchPfns = new Float64Array(1024)
+  private batchPages = new Int32Array(1024)
+
   /** kmigrated_walk_zone() over one hot section, visiting its ready records (indices[from..to)) in PFN order. */
   private walkSection(map: NodeMap, indices: Uint32Array, from: number, to: number): void {
-    let batch: number[] = []
+    let n = 0
     let curNid = -1
     let curKey: unknown = null
     let curOwner: PageOwner | null = null
     // The target's free-space and watermark checks read only its zones, which change
     // when a batch moves pages and not between batches: they are made once per target
-    // and batch rather than once per page.
-    const view = {
-      nid: -1, node: null as NumaNode | null, st: null as TargetState | null, freeEnough: false, fits: false,
-      load: (nid: number) => {
-        view.nid = nid
-        view.node = this.m.node(nid) ?? null
-        if (!view.node) return
-        view.st = this.target(nid)
-        view.freeEnough = this.freeSpaceEnough(view.node)
-        view.fits = this.fits(view.node, 1)
-      },
-    }
-    const flush = () => {
-      if (batch.length && curOwner) this.promoteBatch(curOwner, map.nid, curNid, batch)
-      batch = []
-      view.nid = -1
-    }
+    // and batch rather than once per page (a flush forgets them).
+    let viewNid = -1
+    let viewNode: NumaNode | null = null
+    let viewSt: TargetState | null = null
+    let viewFree = false
+    let viewFits = false
     const owners = this.owners
     const records = map.records
+    const mapNid = map.nid
+    const basePfn = map.basePfn
     const readyMask = this.readyMask
     const precise = this.layout.precise
     const { nidShift, timeShift } = this.layout
@@ -320,45 +437,92 @@ export class Pghot {
         // The ready records are scattered over the node: reading a chunk's records and
         // pages in tight loops first lets their cache misses overlap.
         const end = Math.min(to, k + WALK_CHUNK)
-        let sink = 0, n = 0
-        for (let j = k; j < end; j++) { sink ^= records[indices[j]]; ahead[n++] = map.basePfn + indices[j] }
+        let sink = 0, c = 0
+        for (let j = k; j < end; j++) { sink ^= records[indices[j]]; ahead[c++] = basePfn + indices[j] }
         this.sink = sink
-        for (let o = 0; o < owners.length; o++) owners[o].warm?.(map.nid, ahead, n)
+        for (let o = 0; o < owners.length; o++) owners[o].warm?.(mapNid, ahead, c)
         warmed = end
       }
       const i = indices[k]
       const v = records[i]
       if (!v) continue
-      const pfn = map.basePfn + i
+      const pfn = basePfn + i
       let owner: PageOwner | null = null
-      let page: { memcgKey: unknown } | null = null
-      for (let o = 0; o < owners.length; o++) { page = owners[o].pageAt(map.nid, pfn); if (page) { owner = owners[o]; break } }
-      if (!page || !owner) continue
+      let key: unknown = null
+      let handle = -1
+      for (let o = 0; o < owners.length; o++) {
+        const ow = owners[o]
+        if (ow.find !== undefined) {
+          handle = ow.find(mapNid, pfn)
+          if (handle >= 0) { owner = ow; key = ow.foundKey; break }
+        } else {
+          const page = ow.pageAt(mapNid, pfn)
+          if (page) { owner = ow; key = page.memcgKey; break }
+        }
+      }
+      if (owner === null) continue
       // pghot_get_record(): only ready records are consumed, and consuming clears them.
       if ((v & readyMask) === 0) continue
       records[i] = 0
       // decode(): the target node (precision mode only) and the stored time.
       let target = precise ? (nidMask ? (v >>> nidShift) & nidMask : -1) : this.targetNid
       if (target < 0) target = this.targetNid
-      if (target === map.nid) continue
-      if (target !== view.nid) view.load(target)
-      if (!view.node) continue
-      if (!this.migrateDecision(1, view.node, view.st!, view.freeEnough, (v >>> timeShift) & timeMask)) continue
-      // prepare()
-      if (!view.fits) { this.m.wakeKswapd(target); continue }
-      if (curNid === -1) { curNid = target; curKey = page.memcgKey; curOwner = owner }
-      if (curNid !== target || curKey !== page.memcgKey || curOwner !== owner) {
-        flush()
-        curNid = target; curKey = page.memcgKey; curOwner = owner
+      if (target === mapNid) continue
+      if (target !== viewNid) {
+        viewNid = target
+        viewNode = this.m.node(target) ?? null
+        if (viewNode) {
+          viewSt = this.target(target)
+          viewFree = this.freeSpaceEnough(viewNode)
+          viewFits = this.fits(viewNode, 1)
+        }
       }
-      batch.push(pfn)
-      if (batch.length > this.kmigratedBatchNr) flush()
+      if (!viewNode) continue
+      if (!this.migrateDecision(1, viewNode, viewSt!, viewFree, (v >>> timeShift) & timeMask)) continue
+      // prepare()
+      if (!viewFits) { this.m.wakeKswapd(target); continue }
+      if (curNid === -1) { curNid = target; curKey = key; curOwner = owner }
+      if (curNid !== target || curKey !== key || curOwner !== owner) {
+        if (n) this.promoteBatch(curOwner!, mapNid, curNid, curKey, n)
+        n = 0
+        viewNid = -1
+        curNid = target; curKey = key; curOwner = owner
+      }
+      if (n === this.batchPfns.length) this.growBatch()
+      this.batchPfns[n] = pfn
+      this.batchPages[n] = handle
+      n++
+      if (n > this.kmigratedBatchNr) {
+        this.promoteBatch(curOwner!, mapNid, curNid, curKey, n)
+        n = 0
+        viewNid = -1
+      }
     }
-    flush()
+    if (n && curOwner) this.promoteBatch(curOwner, mapNid, curNid, curKey, n)
   }
 
-  private promoteBatch(owner: PageOwner, from: number, to: number, pfns: number[]): void {
-    owner.promote(from, to, pfns)
+  private growBatch(): void {
+    const pfns = new Float64Array(this.batchPfns.length * 2)
+    pfns.set(this.batchPfns)
+    this.batchPfns = pfns
+    const pages = new Int32Array(this.batchPages.length * 2)
+    pages.set(this.batchPages)
+    this.batchPages = pages
+  }
+
+  /** What promoteBatch() hands to owners that find(), reused. */
+  private readonly found: FoundPages = { key: null, pages: this.batchPages }
+
+  /** Promote the batch's `n` pages (all of `owner`, with memcg key `key`) from `from` to `to`. */
+  private promoteBatch(owner: PageOwner, from: number, to: number, key: unknown, n: number): void {
+    const pfns: number[] = new Array<number>(n)
+    for (let k = 0; k < n; k++) pfns[k] = this.batchPfns[k]
+    if (owner.find === undefined) { owner.promote(from, to, pfns); return }
+    const found = this.found
+    found.key = key
+    found.pages = this.batchPages
+    owner.promote(from, to, pfns, found)
+    found.key = null
   }
 
   private target(nid: number): TargetState {
@@ -469,6 +633,31 @@ export class Pghot {
       if (z.free > z.wmark.high + nr + reserve) return true
     }
     return false
+  }
+}
+
+/**
+ * A set of node ids that answers add() of a member from a flag table, without hashing:
+ * the record path sets PGDAT_KMIGRATED_ACTIVATE on every access to a ready record.
+ */
+class NodeIdSet extends Set<number> {
+  private flags = new Uint8Array(64)
+  override add(nid: number): this {
+    if (nid >= 0 && nid < this.flags.length && this.flags[nid] === 1) return this
+    super.add(nid)
+    if (Number.isInteger(nid) && nid >= 0) {
+      if (nid >= this.flags.length) { const f = new Uint8Array(Math.max(nid + 1, 2 * this.flags.length)); f.set(this.flags); this.flags = f }
+      this.flags[nid] = 1
+    }
+    return this
+  }
+  override delete(nid: number): boolean {
+    if (nid >= 0 && nid < this.flags.length) this.flags[nid] = 0
+    return super.delete(nid)
+  }
+  override clear(): void {
+    this.flags.fill(0)
+    super.clear()
   }
 }
 

@@ -8,14 +8,26 @@
 import { EVENT_IDX } from '../counters/vmstat-items.js'
 import type { Cgroup } from './cgroup.js'
 import type { Machine, Placement } from './machine.js'
-import type { PageOwner } from './pghot.js'
+import type { FoundPages, PageOwner } from './pghot.js'
 import type { Task } from './tasks.js'
 import type { Zone } from './zone.js'
+
+const OWNED_BY_RUN = 0
+const OWNED_IN_MAP = 1
+const OWNED_BY_NOBODY = 2
+void OWNED_BY_RUN
 
 /**
  * PFNs of one node handed to region pages: a bump pointer, a stack of freed ones,
  * and the reverse map (pfn → region and page) over the PFNs handed out so far, in
  * typed arrays that grow with use rather than with the node's size.
+ *
+ * PFNs handed out in a run to consecutive pages of a region (a region's creation)
+ * are not written to the reverse map: the run tells their owner, until the PFN is
+ * set or given back one by one, which a two-bit state per PFN records (a PFN given
+ * back is not written to the map either). Lookups of PFNs still owned through their
+ * run (most of a large region that was never migrated) then read a small state array
+ * that stays in cache rather than missing on a map of six bytes a PFN.
  */
 class PfnPool {
   private next: number
@@ -25,17 +37,49 @@ class PfnPool {
   /**
    * The reverse map, three 16-bit words per PFN: region index + 1 (0: nobody), then
    * the page index, low and high half. One array rather than one per field, so that a
-   * lookup of a random PFN misses the cache (and the TLB) once, not twice.
+   * lookup of a random PFN misses the cache (and the TLB) once, not twice. Valid for
+   * the PFNs whose state is OWNED_IN_MAP.
    */
   private owner = new Uint16Array(3 * 1024)
+  /**
+   * Two bits per PFN: where its owner is. OWNED_BY_RUN: told by the run holding it
+   * (nobody if none does); OWNED_IN_MAP: in `owner`; OWNED_BY_NOBODY: nobody has it
+   * (a PFN given back), without a write to `owner`.
+   */
+  private state = new Uint32Array(64)
+  /** Runs of setRun(), in ascending PFN order (PFNs of runs come fresh from the bump pointer). */
+  private runStart: number[] = []
+  private runEnd: number[] = []
+  /** The region index and first page of each run, as the reverse map would have stored them. */
+  private runRegion: number[] = []
+  private runPage: number[] = []
+  /** Whether the run's region index fitted the map's 16-bit word (else lookups verify the page). */
+  private runExact: boolean[] = []
+  /** The run lookup() found last: runs of lookups mostly stay in one. */
+  private lastRun = -1
+  /** The region index (-1: nobody) of the page lookup() found last. */
+  foundRegion = -1
+  /**
+   * Whether lookup() found it through its run (and the run's region index was stored
+   * whole). Such a PFN has not moved since its region was created, so its page still
+   * holds it on this pool's node: Regions writes a page's `pfn` and `nid` only when it
+   * creates the page (the run) and when it moves it, which gives the old PFN back.
+   */
+  foundByRun = false
   constructor(readonly start: number, readonly end: number) { this.next = start }
   take(): number {
     if (this.nrFreed) return this.freed[--this.nrFreed]
     if (this.next >= this.end) throw new RangeError('node PFN space exhausted')
     const pfn = this.next++
     const i = pfn - this.start
-    if (3 * i >= this.owner.length) { const o = new Uint16Array(this.owner.length * 2); o.set(this.owner); this.owner = o }
+    if (3 * i >= this.owner.length) this.growTo(this.owner.length * 2)
     return pfn
+  }
+  /** Grow the reverse map to `len` words (and the bitset with it). */
+  private growTo(len: number): void {
+    const o = new Uint16Array(len); o.set(this.owner); this.owner = o
+    const words = Math.ceil(len / 3 / 16)
+    if (words > this.state.length) { const e = new Uint32Array(words); e.set(this.state); this.state = e }
   }
   /** Whether take() would hand out a freed PFN. */
   hasFreed(): boolean { return this.nrFreed > 0 }
@@ -49,17 +93,33 @@ class PfnPool {
     this.next += n
     let len = this.owner.length
     while (3 * (this.next - 1 - this.start) >= len) len *= 2
-    if (len !== this.owner.length) { const o = new Uint16Array(len); o.set(this.owner); this.owner = o }
+    if (len !== this.owner.length) this.growTo(len)
     return first
   }
-  /** set() for `n` consecutive PFNs from `pfn`, owned by consecutive pages from `page`. */
+  /** set() for `n` consecutive PFNs from `pfn` (fresh from takeRun()), owned by consecutive pages from `page`. */
   setRun(pfn: number, regionIdx: number, page: number, n: number): void {
-    const owner = this.owner
-    for (let i = 3 * (pfn - this.start), k = 0; k < n; k++, i += 3) {
-      owner[i] = regionIdx + 1
-      owner[i + 1] = (page + k) & 0xffff
-      owner[i + 2] = (page + k) >>> 16
+    if (n <= 0) return
+    // Owners as the 16-bit words of the map would hold them.
+    const region = ((regionIdx + 1) & 0xffff) - 1
+    const runs = this.runStart.length
+    const state = this.state
+    for (let i = pfn - this.start, k = 0; k < n; k++, i++) state[i >>> 4] &= ~(3 << ((i & 15) << 1))
+    // Extend the last run when this one continues it.
+    if (runs && this.runEnd[runs - 1] === pfn && this.runRegion[runs - 1] === region &&
+        this.runPage[runs - 1] + (pfn - this.runStart[runs - 1]) === page) {
+      this.runEnd[runs - 1] = pfn + n
+      return
     }
+    if (runs && this.runEnd[runs - 1] > pfn) {
+      // Not after the last run (not from takeRun()): written to the map instead.
+      for (let k = 0; k < n; k++) this.set(pfn + k, regionIdx, page + k)
+      return
+    }
+    this.runStart.push(pfn)
+    this.runEnd.push(pfn + n)
+    this.runRegion.push(region)
+    this.runPage.push(page)
+    this.runExact.push(region === regionIdx)
   }
   give(pfn: number): void {
     this.set(pfn, -1, 0)
@@ -68,24 +128,82 @@ class PfnPool {
   }
   /** Record who has the page at `pfn` (regionIdx -1: nobody). */
   set(pfn: number, regionIdx: number, page: number): void {
-    const i = 3 * (pfn - this.start)
-    this.owner[i] = regionIdx + 1
-    this.owner[i + 1] = page & 0xffff
-    this.owner[i + 2] = page >>> 16
+    const i = pfn - this.start
+    const w = i >>> 4, shift = (i & 15) << 1
+    // What the map would read for this owner: the region index + 1 as a 16-bit word.
+    if (((regionIdx + 1) & 0xffff) === 0) {
+      this.state[w] = (this.state[w] & ~(3 << shift)) | (OWNED_BY_NOBODY << shift)
+      return
+    }
+    const o = 3 * i
+    this.owner[o] = regionIdx + 1
+    this.owner[o + 1] = page & 0xffff
+    this.owner[o + 2] = page >>> 16
+    this.state[w] = (this.state[w] & ~(3 << shift)) | (OWNED_IN_MAP << shift)
   }
   get(pfn: number): { regionIdx: number; page: number } | null {
-    const i = this.slot(pfn)
-    return i < 0 ? null : { regionIdx: this.regionAt(i), page: this.pageAt(i) }
+    const page = this.lookup(pfn)
+    return page < 0 ? null : { regionIdx: this.foundRegion, page }
   }
-  /** Index of `pfn` in the reverse map if a region page has it, else -1 (get() without the object). */
-  slot(pfn: number): number {
+  /**
+   * The page index of the region page that has `pfn`, its region index in
+   * `foundRegion`; -1 when no region page has it.
+   */
+  lookup(pfn: number): number {
     const i = pfn - this.start
-    if (i < 0 || i >= this.next - this.start || this.owner[3 * i] === 0) return -1
-    return i
+    if (i < 0 || i >= this.next - this.start) return -1
+    const st = (this.state[i >>> 4] >>> ((i & 15) << 1)) & 3
+    if (st === OWNED_BY_NOBODY) return -1
+    if (st === OWNED_IN_MAP) {
+      const o = 3 * i
+      const r = this.owner[o]
+      if (r === 0) return -1
+      this.foundRegion = r - 1
+      this.foundByRun = false
+      return this.owner[o + 1] + this.owner[o + 2] * 65536
+    }
+    const k = this.runOf(pfn)
+    if (k < 0) return -1
+    const region = this.runRegion[k]
+    if (region === -1) return -1
+    this.foundRegion = region
+    this.foundByRun = this.runExact[k]
+    const page = this.runPage[k] + (pfn - this.runStart[k])
+    return (page & 0xffff) + ((page >>> 16) & 0xffff) * 65536
   }
-  regionAt(slot: number): number { return this.owner[3 * slot] - 1 }
-  pageAt(slot: number): number { return this.owner[3 * slot + 1] + this.owner[3 * slot + 2] * 65536 }
-  bytes(): number { return this.owner.byteLength }
+  /** Index of the run holding `pfn`, or -1. */
+  private runOf(pfn: number): number {
+    const last = this.lastRun
+    if (last >= 0 && pfn >= this.runStart[last] && pfn < this.runEnd[last]) return last
+    const starts = this.runStart
+    let lo = 0, hi = starts.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if (starts[mid] <= pfn) lo = mid + 1
+      else hi = mid - 1
+    }
+    // hi: the last run starting at or before pfn.
+    if (hi < 0 || pfn >= this.runEnd[hi]) return -1
+    this.lastRun = hi
+    return hi
+  }
+  bytes(): number { return this.owner.byteLength + this.state.byteLength }
+
+  /**
+   * lookup() of the PFNs `pfns[0..n)` (all in this pool's range, ascending), the
+   * region indices and pages of those it finds in the map (not through their run)
+   * into `regions` and `pages`; returns how many.
+   */
+  readOwners(pfns: Float64Array, n: number, regions: Int32Array, pages: Int32Array): number {
+    let found = 0
+    for (let j = 0; j < n; j++) {
+      const page = this.lookup(pfns[j])
+      if (page < 0 || this.foundByRun) continue
+      regions[found] = this.foundRegion
+      pages[found++] = page
+    }
+    return found
+  }
 }
 
 export class Region {
@@ -347,11 +465,13 @@ export class Regions implements PageOwner {
   private locate(nid: number, pfn: number): number {
     const pool = this.spanOf(nid, pfn)?.pool
     if (!pool) return -1
-    const slot = pool.slot(pfn)
-    if (slot < 0) return -1
-    const region = this.list[pool.regionAt(slot)]
-    const page = pool.pageAt(slot)
-    if (!region || region.nid[page] !== nid || region.pfn[page] !== pfn || !this.m.tasks.table.has(region.task.pid)) return -1
+    const page = pool.lookup(pfn)
+    if (page < 0) return -1
+    const region = this.list[pool.foundRegion]
+    if (!region) return -1
+    // A page found through its run holds the PFN on this node (see PfnPool.foundByRun).
+    if (!pool.foundByRun && (region.nid[page] !== nid || region.pfn[page] !== pfn)) return -1
+    if (!this.m.tasks.table.has(region.task.pid)) return -1
     this.found = region
     return page
   }
@@ -363,21 +483,38 @@ export class Regions implements PageOwner {
   private sink = 0
 
   warm(nid: number, pfns: Float64Array, n: number): void {
+    if (n === 0) return
     if (this.warmPages.length < n) { this.warmPages = new Int32Array(n); this.warmRegions = new Int32Array(n) }
+    const warmPages = this.warmPages, warmRegions = this.warmRegions
     let sink = 0, found = 0
-    for (let j = 0; j < n; j++) {
-      const pool = this.spanOf(nid, pfns[j])?.pool
-      if (!pool) continue
-      const slot = pool.slot(pfns[j])
-      if (slot < 0) continue
-      this.warmRegions[found] = pool.regionAt(slot)
-      this.warmPages[found++] = pool.pageAt(slot)
+    // The walk hands over PFNs in ascending order, mostly all in one zone: then one
+    // pool answers for all of them and the reverse map is read in a tight loop.
+    const first = this.spanOf(nid, pfns[0])
+    const last = this.spanOf(nid, pfns[n - 1])
+    if (first !== undefined && first === last && first.alone && first.pool !== null && pfns[0] <= pfns[n - 1]) {
+      found = first.pool.readOwners(pfns, n, warmRegions, warmPages)
+    } else {
+      for (let j = 0; j < n; j++) {
+        const pool = this.spanOf(nid, pfns[j])?.pool
+        if (!pool) continue
+        const page = pool.lookup(pfns[j])
+        if (page < 0 || pool.foundByRun) continue
+        warmRegions[found] = pool.foundRegion
+        warmPages[found++] = page
+      }
     }
+    const list = this.list
+    let ri = -1
+    let nids: Uint16Array | null = null, regionPfns: Uint32Array | null = null, pages = 0
     for (let j = 0; j < found; j++) {
-      const region = this.list[this.warmRegions[j]]
-      if (!region) continue
-      const v = this.warmPages[j]
-      if (v < region.pages) sink ^= region.nid[v] ^ region.pfn[v]
+      if (warmRegions[j] !== ri) {
+        ri = warmRegions[j]
+        const region = list[ri]
+        if (region) { nids = region.nid; regionPfns = region.pfn; pages = region.pages } else { nids = null; regionPfns = null }
+      }
+      if (nids === null) continue
+      const v = warmPages[j]
+      if (v < pages) sink ^= nids[v] ^ regionPfns![v]
     }
     this.sink = sink
   }
@@ -397,7 +534,11 @@ export class Regions implements PageOwner {
    * Migrate pages (all on `from`, all of one region) to `to`: new pages on the target
    * node only, the old ones freed, counted as promotions. Returns pages moved.
    */
-  promote(from: number, to: number, pfns: readonly number[]): number {
+  promote(from: number, to: number, pfns: readonly number[], found?: FoundPages): number {
+    // Pages pghot's walk found with find() just before: no need to look them up again.
+    if (found !== undefined && found.key instanceof Region) {
+      return this.promoted(found.key, to, this.moveRegionPages(found.key, found.pages, pfns.length, to, pfns, from))
+    }
     const pages: number[] = []
     let region: Region | null = null
     for (const pfn of pfns) {
@@ -407,7 +548,15 @@ export class Regions implements PageOwner {
       pages.push(page)
     }
     if (!region) return 0
-    const moved = this.movePages(region, pages, to, 'promote')
+    return this.promoted(region, to, this.moveRegionPages(region, pages, pages.length, to))
+  }
+
+  /** pageAt() for pghot's walk: the page index, or -1; its region (the memcg key) in foundKey. */
+  find(nid: number, pfn: number): number { return this.locate(nid, pfn) }
+  get foundKey(): unknown { return this.found }
+
+  /** The counters of a promotion of `moved` pages of `region` to `to`. */
+  private promoted(region: Region, to: number, moved: number): number {
     if (moved > 0) {
       const memcg = region.memcg
       this.m.addEvent('numa_pages_migrated', moved)
@@ -422,40 +571,68 @@ export class Regions implements PageOwner {
    * old pages. Returns how many moved (0 when the target cannot take them).
    */
   movePages(region: Region, pages: readonly number[], to: number, why: 'promote' | 'demote' | 'migrate'): number {
+    void why
+    return this.moveRegionPages(region, pages, pages.length, to)
+  }
+
+  /** Zone spans of the pages moveRegionPages() moves, found once per page, and the PFNs and nodes they were found for. */
+  private moveSpans: ZoneSpan[] = []
+  private movePfns = new Float64Array(1024)
+  private moveNids = new Int32Array(1024)
+
+  /** movePages() of `pages[0..n)`. */
+  private moveRegionPages(region: Region, pages: ArrayLike<number>, n: number, to: number, knownPfns: readonly number[] | null = null, knownNid = -1): number {
     const t = region.task
     const cpu = this.m.onlineCpus()[0]
-    const req = { kind: 'anon' as const, pages: pages.length, cpu, nid: to, thisNode: true, allowPrivate: true, memcg: region.memcg }
+    const req = { kind: 'anon' as const, pages: n, cpu, nid: to, thisNode: true, allowPrivate: true, memcg: region.memcg }
     const plan = this.m.planAlloc(req)
     if (!plan.ok) {
-      this.m.addEvent('pgmigrate_fail', pages.length)
+      this.m.addEvent('pgmigrate_fail', n)
       return 0
     }
     // Free the old pages zone by zone from what the task holds. Zones are few, so a
     // short list (in the order the pages first name them) replaces a map per page.
+    // Each page's zone span is kept for the second pass, which frees its PFN there.
+    const nids = region.nid, pfns = region.pfn, protNone = region.protNone
+    const spans = this.moveSpans
+    if (this.movePfns.length < n) { this.movePfns = new Float64Array(2 * n); this.moveNids = new Int32Array(2 * n) }
+    const oldPfns = this.movePfns, oldNids = this.moveNids
     const zones: Zone[] = []
     const counts: number[] = []
-    for (let k = 0; k < pages.length; k++) {
+    let lastSpan: ZoneSpan | null = null
+    let lastZi = -1
+    for (let k = 0; k < n; k++) {
       const v = pages[k]
-      const z = this.zoneOf(region.nid[v], region.pfn[v])!
-      let zi = zones.indexOf(z)
-      if (zi < 0) { zi = zones.length; zones.push(z); counts.push(0) }
-      counts[zi]++
+      // Pages find() just found on `knownNid` at `knownPfns[k]` are there still.
+      const nid = knownPfns !== null ? knownNid : nids[v], pfn = knownPfns !== null ? knownPfns[k] : pfns[v]
+      const span = this.spanOf(nid, pfn)!
+      spans[k] = span
+      oldPfns[k] = pfn
+      oldNids[k] = nid
+      if (span !== lastSpan) {
+        const z = span.zone
+        lastZi = zones.indexOf(z)
+        if (lastZi < 0) { lastZi = zones.length; zones.push(z); counts.push(0) }
+        lastSpan = span
+      }
+      counts[lastZi]++
     }
     const held = t.holdings.get(region.memcg ?? this.m.root)?.get('anon')
     if (!held) return 0
     const freed: Placement[] = []
+    let freedTotal = 0
     for (let zi = 0; zi < zones.length; zi++) {
       // The task's holdings are per zone; take what it has there.
       const have = held.get(zones[zi]) ?? 0
       const take = Math.min(counts[zi], have)
       if (take <= 0) continue
       freed.push({ zone: zones[zi], pages: take })
+      freedTotal += take
     }
-    const freedTotal = freed.reduce((s, p) => s + p.pages, 0)
-    if (freedTotal !== pages.length) return 0
+    if (freedTotal !== n) return 0
     this.m.commitAlloc(req, plan.value)
     this.m.free('anon', freed, region.memcg)
-    for (const p of freed) { const n = held.get(p.zone)! - p.pages; if (n) held.set(p.zone, n); else held.delete(p.zone) }
+    for (const p of freed) { const left = held.get(p.zone)! - p.pages; if (left) held.set(p.zone, left); else held.delete(p.zone) }
     for (const p of plan.value) held.set(p.zone, (held.get(p.zone) ?? 0) + p.pages)
     const regionIdx = this.list.indexOf(region)
     // Page counts per node change by whole batches; the maps are written once per node,
@@ -468,10 +645,13 @@ export class Regions implements PageOwner {
     let part = 0
     let partLeft = plan.value.length ? plan.value[0].pages : 0
     let toPool = plan.value.length ? this.pool(plan.value[0].zone) : null
-    for (let k = 0; k < pages.length; k++) {
+    for (let k = 0; k < n; k++) {
       const v = pages[k]
-      const from = region.nid[v]
-      this.poolOf(from, region.pfn[v]).give(region.pfn[v])
+      const from = knownPfns !== null ? knownNid : nids[v]
+      const old = knownPfns !== null ? knownPfns[k] : pfns[v]
+      // A page listed twice has moved by its second turn: its span is looked up again.
+      const span = old === oldPfns[k] && from === oldNids[k] ? spans[k] : this.spanOf(from, old)!
+      ;(span.pool ?? this.pool(span.zone)).give(old)
       perNode.add(from, -1)
       if (((v - hotStart) >>> 0) < hot) {
         hotPerNode.add(from, -1)
@@ -481,17 +661,18 @@ export class Regions implements PageOwner {
       partLeft--
       const pfn = toPool!.take()
       region.setNode(v, to)
-      region.pfn[v] = pfn
-      region.protNone[v] = 0
+      pfns[v] = pfn
+      // Only write a mark that is there: without NUMA balancing the array is never
+      // written, and its pages stay the kernel's shared zero page.
+      if (protNone[v] !== 0) protNone[v] = 0
       toPool!.set(pfn, regionIdx, v)
       perNode.add(to, 1)
     }
     perNode.applyTo(region.perNode)
     hotPerNode.applyTo(region.hotPerNode)
-    this.m.addEvent('pgmigrate_success', pages.length)
-    if (region.memcg) region.memcg.events[eventIndex('pgmigrate_success')] += pages.length
-    void why
-    return pages.length
+    this.m.addEvent('pgmigrate_success', n)
+    if (region.memcg) region.memcg.events[eventIndex('pgmigrate_success')] += n
+    return n
   }
 }
 

@@ -223,6 +223,7 @@ export class Simulation {
     // of all CPUs are taken first and recorded after, and the PFNs they need are read in
     // a pass of their own where the cache misses do not wait on one another.
     const rec = this.scratch.records(total)
+    const recPage = rec.page, recNid = rec.nid, recTarget = rec.target, recPfn = rec.pfn
     let n = 0, useful = 0, accepted = 0, dramHits = 0
     for (let c = 0; c < counts.length; c++) {
       const kept = keptCounts[c]
@@ -230,18 +231,39 @@ export class Simulation {
       const record = accepting[c]
       if (record) accepted += kept
       const cpuNid = cpuNids[c]
+      const count = counts[c]
+      if (uniform && only >= 0) {
+        // Every page outside the bitset is on `only`: whether a sample is recorded is
+        // then the same for all of them, and only the first `kept` can be.
+        const onlyDram = dram[only]
+        let s = 0
+        if (record && only !== cpuNid && tracked[only]) {
+          for (; s < kept; s++) {
+            const v = Math.floor(rng.float() * pages)
+            if ((mask[v >>> 5] >>> (v & 31)) & 1) { dramHits++; continue }
+            dramHits += onlyDram
+            recPage[n] = v; recNid[n] = only; recTarget[n] = cpuNid; n++
+          }
+        }
+        for (; s < count; s++) {
+          const v = Math.floor(rng.float() * pages)
+          if ((mask[v >>> 5] >>> (v & 31)) & 1) dramHits++
+          else dramHits += onlyDram
+        }
+        continue
+      }
       const seq = w.done[0]
-      for (let s = 0; s < counts[c]; s++) {
+      for (let s = 0; s < count; s++) {
         const v = uniform ? Math.floor(rng.float() * pages) : w.pickPage(seq + s)
         if ((mask[v >>> 5] >>> (v & 31)) & 1) { dramHits++; continue }
         const nid = only >= 0 ? only : regionNid[v]
         dramHits += dram[nid]
-        if (record && s < kept && nid !== cpuNid && tracked[nid]) { rec.page[n] = v; rec.nid[n] = nid; rec.target[n] = cpuNid; n++ }
+        if (record && s < kept && nid !== cpuNid && tracked[nid]) { recPage[n] = v; recNid[n] = nid; recTarget[n] = cpuNid; n++ }
       }
     }
     const regionPfn = r.pfn
-    for (let j = 0; j < n; j++) rec.pfn[j] = regionPfn[rec.page[j]]
-    pg.recordAcceptedMany(rec.pfn, rec.nid, rec.target, n, now)
+    for (let j = 0; j < n; j++) recPfn[j] = regionPfn[recPage[j]]
+    pg.recordAcceptedMany(recPfn, recNid, recTarget, n, now)
     // Counted as addEvent()/recordAccess() would, one touch per event raised.
     const ev = m.events
     ev[m.eventIndex('hwhint_total_events')] += total
