@@ -7,6 +7,7 @@
  * above its high watermark with room for the page.
  */
 import type { NumaNode } from './node.js'
+import type { Zone } from './zone.js'
 
 /** Bits of the faulting task's pid a page keeps in last_cpupid (LAST__PID_MASK). */
 export const LAST_PID_MASK = 0xff
@@ -37,11 +38,19 @@ export function shouldNumaMigrate(last: Int32Array, v: number, dstNid: number, p
   return true
 }
 
-/** migrate_balanced_pgdat(): some managed zone stays above high watermark + `nr` (and its Movable lowmem reserve). */
+/** Index of the Movable zone in a node's zone list, -1 without one (whose lowmem_reserve the watermark checks use). */
+export function movableIndex(zones: readonly Zone[]): number {
+  for (let k = 0; k < zones.length; k++) if (zones[k].type === 'Movable') return k
+  return -1
+}
+
+/**
+ * migrate_balanced_pgdat(): some managed zone stays above high watermark + `nr` (and
+ * its Movable lowmem reserve). Both misplaced migration and pghot's promotion ask it.
+ */
 export function migrateBalanced(node: NumaNode, nr: number): boolean {
   const zones = node.zones
-  let movable = -1
-  for (let k = 0; k < zones.length; k++) if (zones[k].type === 'Movable') movable = k
+  const movable = movableIndex(zones)
   for (let k = zones.length - 1; k >= 0; k--) {
     const z = zones[k]
     if (z.managed === 0) continue

@@ -9,7 +9,7 @@
 import { NODE_IDX } from '../counters/vmstat-items.js'
 import type { Machine } from './machine.js'
 import type { NumaNode } from './node.js'
-import type { Zone } from './zone.js'
+import { migrateBalanced, movableIndex } from './numa-misplaced.js'
 import {
   DEFAULT_LAYOUT, PRECISE_LAYOUT, accessLatency, nidMax, recordUpdater, type RecordLayout,
 } from './pghot-record.js'
@@ -474,7 +474,7 @@ export class Pghot {
         if (viewNode) {
           viewSt = this.target(target)
           viewFree = this.freeSpaceEnough(viewNode)
-          viewFits = this.fits(viewNode, 1)
+          viewFits = migrateBalanced(viewNode, 1)
         }
       }
       if (!viewNode) continue
@@ -617,21 +617,8 @@ export class Pghot {
   prepare(nid: number, nr: number): boolean {
     const node = this.m.node(nid)
     if (!node) return false
-    if (this.fits(node, nr)) return true
+    if (migrateBalanced(node, nr)) return true
     this.m.wakeKswapd(nid)
-    return false
-  }
-
-  /** The watermark check of prepare(), without waking kswapd. */
-  private fits(node: NumaNode, nr: number): boolean {
-    const zones = node.zones
-    const movableIdx = movableIndex(zones)
-    for (let k = zones.length - 1; k >= 0; k--) {
-      const z = zones[k]
-      if (z.managed === 0) continue
-      const reserve = movableIdx >= 0 ? (z.lowmemReserve[movableIdx] ?? 0) : 0
-      if (z.free > z.wmark.high + nr + reserve) return true
-    }
     return false
   }
 }
@@ -661,8 +648,3 @@ class NodeIdSet extends Set<number> {
   }
 }
 
-/** Index of the Movable zone in a node's zone list, -1 without one. */
-function movableIndex(zones: readonly Zone[]): number {
-  for (let k = 0; k < zones.length; k++) if (zones[k].type === 'Movable') return k
-  return -1
-}
