@@ -49,3 +49,9 @@ export function meminfo(text: string): Map<string, number> {
 export function shape(text: string): string[] {
   return text.split('\n').map((l) => l.replace(/\d+/g, 'N'))
 }
+
+/** Write a kernel file as root on CPU 0; a refusal fails the test setup. */
+export function write(fs: KernFs, path: string, data: string): void {
+  const r = fs.write(path, data, { cpu: 0 })
+  if (!r.ok) throw new Error(`write ${path} <- ${data}: ${r.errno}`)
+}

@@ -10,13 +10,8 @@ import type { Machine } from '../../src/engine/machine.js'
 import type { PolicyFlag, PolicyMode } from '../../src/engine/mempolicy.js'
 import { cpupidNid, migrateBalanced, packCpupid, shouldNumaMigrate } from '../../src/engine/numa-misplaced.js'
 import type { KernFs } from '../../src/kernfs/registry.js'
-import { boot, kv, read } from '../helpers.js'
+import { boot, kv, read, write } from '../helpers.js'
 import { checkInvariants } from '../invariants.js'
-
-function write(fs: KernFs, path: string, data: string): void {
-  const r = fs.write(path, data, { cpu: 0 })
-  if (!r.ok) throw new Error(`write ${path} <- ${data}: ${r.errno}`)
-}
 
 t.test('should_numa_migrate_memory(): the two-stage filter on last_cpupid', async (t) => {
   const UNSET = 0

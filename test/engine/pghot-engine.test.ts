@@ -16,14 +16,10 @@ import { PGHOT_HINTFAULTS, PGHOT_HWHINTS } from '../../src/engine/pghot.js'
 import type { Region } from '../../src/engine/region.js'
 import { SECTION_PAGES } from '../../src/engine/spec.js'
 import { KernFs } from '../../src/kernfs/registry.js'
-import { boot, kv, read } from '../helpers.js'
+import { boot, kv, read, write } from '../helpers.js'
 
 const CXL_BASE_PFN = 4456448 // first PFN of node 1 on the default preset
 
-function write(fs: KernFs, path: string, data: string): void {
-  const r = fs.write(path, data, { cpu: 0 })
-  if (!r.ok) throw new Error(`write ${path} <- ${data}: ${r.errno}`)
-}
 const vmstat = (fs: KernFs) => kv(read(fs, '/proc/vmstat'))
 const nodeVm = (fs: KernFs, nid: number) => kv(read(fs, `/sys/devices/system/node/node${nid}/vmstat`))
 

@@ -9,14 +9,8 @@
 import t from 'tap'
 import type { Machine } from '../../src/engine/machine.js'
 import type { PolicyFlag } from '../../src/engine/mempolicy.js'
-import type { KernFs } from '../../src/kernfs/registry.js'
-import { boot, kv, read } from '../helpers.js'
+import { boot, kv, read, write } from '../helpers.js'
 import { checkInvariants } from '../invariants.js'
-
-function write(fs: KernFs, path: string, data: string): void {
-  const r = fs.write(path, data, { cpu: 0 })
-  if (!r.ok) throw new Error(`write ${path} <- ${data}: ${r.errno}`)
-}
 
 const FILES = ['/proc/vmstat', '/sys/devices/system/node/node0/vmstat', '/sys/devices/system/node/node1/vmstat']
 
